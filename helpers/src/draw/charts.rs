@@ -1,0 +1,567 @@
+//! Bar charts (durations, throughputs) and line charts (sweeps).
+
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, emit,
+    render_alone, save_file, series_colour, shorten, text_width, three_digits,
+};
+use crate::error::{Error, Result};
+
+/// One bar of a [`Bars`] chart.
+#[derive(Clone, Debug, PartialEq)]
+struct Bar {
+    label: String,
+    value: f64,
+    range: Option<(f64, f64)>,
+    annotation: Option<String>,
+}
+
+/// A horizontal bar chart: one bar per label, optional min–max whiskers, and a note
+/// printed at the end of each bar.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Bars;
+///
+/// let bars = Bars::new("wall time")
+///     .unit("ms")
+///     .bar("sequential", 300.0).range(295.0, 310.0).annotate("×1.00")
+///     .bar("join!", 101.0).range(100.0, 104.0).annotate("×2.97");
+/// let svg = bars.to_svg().unwrap();
+/// assert!(svg.contains("sequential") && svg.contains("×2.97"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bars {
+    title: String,
+    unit: String,
+    bars: Vec<Bar>,
+    notes: Vec<String>,
+    error: Option<Error>,
+    width: Option<u32>,
+}
+
+const BAR_PX: u32 = 38;
+
+impl Bars {
+    /// An empty bar chart with a title.
+    pub fn new(title: impl Into<String>) -> Bars {
+        Bars {
+            title: title.into(),
+            unit: String::new(),
+            bars: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            width: None,
+        }
+    }
+
+    /// The unit of the values, shown on the axis and after each value (e.g. `"ms"`).
+    pub fn unit(mut self, unit: impl Into<String>) -> Bars {
+        self.unit = unit.into();
+        self
+    }
+
+    /// Adds a bar. Values must be finite and not negative.
+    pub fn bar(mut self, label: impl Into<String>, value: f64) -> Bars {
+        let label = label.into();
+        if !(value.is_finite() && value >= 0.0) && self.error.is_none() {
+            self.error = Some(Error::new(format!(
+                "bar {label:?} has value {value}: bars need a finite value ≥ 0"
+            )));
+        }
+        self.bars.push(Bar {
+            label,
+            value,
+            range: None,
+            annotation: None,
+        });
+        self
+    }
+
+    /// Gives the last bar a whisker from `low` to `high` (e.g. the fastest and slowest run).
+    pub fn range(mut self, low: f64, high: f64) -> Bars {
+        match self.bars.last_mut() {
+            Some(bar) => bar.range = Some((low.min(high), low.max(high))),
+            None => self.missing_bar("range"),
+        }
+        self
+    }
+
+    /// Text printed after the last bar's value (e.g. `"×1.93"`).
+    pub fn annotate(mut self, text: impl Into<String>) -> Bars {
+        match self.bars.last_mut() {
+            Some(bar) => bar.annotation = Some(text.into()),
+            None => self.missing_bar("annotate"),
+        }
+        self
+    }
+
+    /// A note printed under the chart (the machine it ran on, a caveat).
+    pub fn note(mut self, note: impl Into<String>) -> Bars {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Width in pixels (320 to 4000; default 960).
+    pub fn width(mut self, px: u32) -> Bars {
+        self.width = Some(px);
+        self
+    }
+
+    fn missing_bar(&mut self, what: &str) {
+        if self.error.is_none() {
+            self.error = Some(Error::new(format!(
+                ".{what}() applies to the last bar, and there is none yet: call .bar(label, value) first"
+            )));
+        }
+    }
+
+    /// The chart as an SVG document, or why it cannot be drawn.
+    pub fn to_svg(&self) -> Result<String> {
+        render_alone(self.clone().into(), self.width)
+    }
+
+    /// Saves the chart as an SVG file; returns the path written.
+    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        save_file(path.as_ref(), &self.to_svg()?)
+    }
+
+    /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => emit(&self.summary(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+
+    pub(crate) fn problem(&self) -> Option<&Error> {
+        if self.error.is_some() {
+            return self.error.as_ref();
+        }
+        if self.bars.is_empty() {
+            return Some(&NO_BARS);
+        }
+        None
+    }
+
+    pub(crate) fn height(&self) -> u32 {
+        34 + self.bars.len() as u32 * BAR_PX + 50 + self.notes.len() as u32 * NOTE_LINE
+    }
+
+    fn value_text(&self, v: f64) -> String {
+        if self.unit.is_empty() {
+            three_digits(v)
+        } else {
+            format!("{} {}", three_digits(v), self.unit)
+        }
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        let mut s = format!("{}\n", self.title);
+        let w = self
+            .bars
+            .iter()
+            .map(|b| b.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for b in &self.bars {
+            let _ = write!(s, "  {:<w$}  {}", b.label, self.value_text(b.value));
+            if let Some((lo, hi)) = b.range {
+                let _ = write!(s, "  (range {}–{})", three_digits(lo), three_digits(hi));
+            }
+            if let Some(a) = &b.annotation {
+                let _ = write!(s, "  {a}");
+            }
+            s.push('\n');
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "note: {n}");
+        }
+        s.trim_end().to_string()
+    }
+
+    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+        let (top, rest) = area.split_vertically(34);
+        draw_title(&top, &self.title, 18.5)?;
+        let notes_h = self.notes.len() as u32 * NOTE_LINE;
+        let (_, h) = rest.dim_in_pixel();
+        let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
+        draw_notes(&notes_area, &self.notes)?;
+
+        let n = self.bars.len();
+        let labels: Vec<String> = self.bars.iter().map(|b| shorten(&b.label, 28)).collect();
+        let label_px = labels
+            .iter()
+            .map(|l| text_width(l, 15.0))
+            .fold(40.0, f64::max)
+            .min(240.0) as u32
+            + 14;
+        let top_value = self
+            .bars
+            .iter()
+            .map(|b| b.range.map_or(b.value, |(_, hi)| hi.max(b.value)))
+            .fold(0.0, f64::max);
+        let top_value = if top_value > 0.0 { top_value } else { 1.0 };
+        // Room on the right for the value and annotation text.
+        let longest_note = self
+            .bars
+            .iter()
+            .map(|b| {
+                let text = self.bar_text(b);
+                text_width(&text, 14.0)
+            })
+            .fold(0.0, f64::max);
+        let (w, _) = chart_area.dim_in_pixel();
+        let plot_px = (w as f64 - label_px as f64 - 30.0).max(100.0);
+        let frac_for_text = ((longest_note + 16.0) / plot_px).min(0.6);
+        let xmax = top_value / (1.0 - frac_for_text);
+        let centers: Vec<f64> = (0..n).map(|i| (n - 1 - i) as f64 + 0.5).collect();
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin_left(4)
+            .margin_right(24)
+            .margin_top(4)
+            .margin_bottom(6)
+            .x_label_area_size(40)
+            .y_label_area_size(label_px)
+            .build_cartesian_2d(
+                0f64..xmax,
+                super::KeyAxis::new(0f64..n as f64, centers.clone()),
+            )
+            .map_err(drawing)?;
+        let label_of = |v: &f64| {
+            let i = (n as f64 - 0.5 - v).round();
+            if i >= 0.0 && (i as usize) < n {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let desc = if self.unit.is_empty() {
+            String::new()
+        } else {
+            self.unit.clone()
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(WHITE)
+            .x_label_formatter(&|v| super::axis_number(*v))
+            .y_label_formatter(&label_of)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .x_desc(desc)
+            .draw()
+            .map_err(drawing)?;
+        let (pw, _) = chart.plotting_area().dim_in_pixel();
+        let px = xmax / pw.max(1) as f64;
+        for (i, b) in self.bars.iter().enumerate() {
+            let c = centers[i];
+            let colour = series_colour(i);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, c - 0.3), (b.value.max(px), c + 0.3)],
+                    colour.filled(),
+                )))
+                .map_err(drawing)?;
+            let mut end = b.value;
+            if let Some((lo, hi)) = b.range {
+                let style = BLACK.stroke_width(2);
+                let whisker = vec![
+                    PathElement::new(vec![(lo, c), (hi, c)], style),
+                    PathElement::new(vec![(lo, c - 0.15), (lo, c + 0.15)], style),
+                    PathElement::new(vec![(hi, c - 0.15), (hi, c + 0.15)], style),
+                ];
+                chart.draw_series(whisker).map_err(drawing)?;
+                end = end.max(hi);
+            }
+            let style = (FONT, 14)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    self.bar_text(b),
+                    (end + 6.0 * px, c),
+                    style,
+                )))
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
+
+    fn bar_text(&self, b: &Bar) -> String {
+        match &b.annotation {
+            Some(a) => format!("{}   {a}", self.value_text(b.value)),
+            None => self.value_text(b.value),
+        }
+    }
+}
+
+static NO_BARS: std::sync::LazyLock<Error> =
+    std::sync::LazyLock::new(|| Error::new("no bars to draw: add some with .bar(label, value)"));
+
+/// A line chart: one or more series of (x, y) points, e.g. speedup against threads.
+///
+/// A [`reference`](Lines::reference) series is drawn dashed and grey: the ideal to
+/// compare a measurement with.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Lines;
+///
+/// let chart = Lines::new("speedup")
+///     .x_label("threads")
+///     .y_label("× faster than 1 thread")
+///     .series("measured", [(1.0, 1.0), (2.0, 1.9)])
+///     .reference("ideal", [(1.0, 1.0), (2.0, 2.0)]);
+/// assert!(chart.to_svg().unwrap().contains("measured"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lines {
+    title: String,
+    x_label: String,
+    y_label: String,
+    series: Vec<Series>,
+    notes: Vec<String>,
+    error: Option<Error>,
+    width: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Series {
+    name: String,
+    points: Vec<(f64, f64)>,
+    reference: bool,
+}
+
+impl Lines {
+    /// An empty line chart with a title.
+    pub fn new(title: impl Into<String>) -> Lines {
+        Lines {
+            title: title.into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            width: None,
+        }
+    }
+
+    /// What the x axis measures.
+    pub fn x_label(mut self, label: impl Into<String>) -> Lines {
+        self.x_label = label.into();
+        self
+    }
+
+    /// What the y axis measures.
+    pub fn y_label(mut self, label: impl Into<String>) -> Lines {
+        self.y_label = label.into();
+        self
+    }
+
+    /// Adds a measured series. Points must be finite.
+    pub fn series(
+        self,
+        name: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Lines {
+        self.push(name.into(), points.into_iter().collect(), false)
+    }
+
+    /// Adds a reference series (dashed, grey): the ideal, or a bound.
+    pub fn reference(
+        self,
+        name: impl Into<String>,
+        points: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Lines {
+        self.push(name.into(), points.into_iter().collect(), true)
+    }
+
+    /// A note printed under the chart.
+    pub fn note(mut self, note: impl Into<String>) -> Lines {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Width in pixels (320 to 4000; default 960).
+    pub fn width(mut self, px: u32) -> Lines {
+        self.width = Some(px);
+        self
+    }
+
+    fn push(mut self, name: String, points: Vec<(f64, f64)>, reference: bool) -> Lines {
+        if self.error.is_none() {
+            if points.is_empty() {
+                self.error = Some(Error::new(format!(
+                    "series {name:?} has no points: give it at least one (x, y)"
+                )));
+            } else if let Some(p) = points
+                .iter()
+                .find(|(x, y)| !x.is_finite() || !y.is_finite())
+            {
+                self.error = Some(Error::new(format!(
+                    "series {name:?} has the point {p:?}: points must be finite numbers"
+                )));
+            }
+        }
+        self.series.push(Series {
+            name,
+            points,
+            reference,
+        });
+        self
+    }
+
+    /// The chart as an SVG document, or why it cannot be drawn.
+    pub fn to_svg(&self) -> Result<String> {
+        render_alone(self.clone().into(), self.width)
+    }
+
+    /// Saves the chart as an SVG file; returns the path written.
+    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        save_file(path.as_ref(), &self.to_svg()?)
+    }
+
+    /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => emit(&self.summary(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+
+    pub(crate) fn problem(&self) -> Option<&Error> {
+        if self.error.is_some() {
+            return self.error.as_ref();
+        }
+        if self.series.is_empty() {
+            return Some(&NO_SERIES);
+        }
+        None
+    }
+
+    pub(crate) fn height(&self, width: u32) -> u32 {
+        (width as f64 * 0.42) as u32 + 34 + 24 + self.notes.len() as u32 * NOTE_LINE
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        let mut s = format!(
+            "{}  ({} against {})\n",
+            self.title, self.y_label, self.x_label
+        );
+        for series in &self.series {
+            let pts: Vec<String> = series
+                .points
+                .iter()
+                .map(|(x, y)| format!("{}→{}", three_digits(*x), three_digits(*y)))
+                .collect();
+            let _ = writeln!(s, "  {}: {}", series.name, pts.join(", "));
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "note: {n}");
+        }
+        s.trim_end().to_string()
+    }
+
+    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+        let (top, rest) = area.split_vertically(34);
+        draw_title(&top, &self.title, 18.5)?;
+        let (legend_area, rest) = rest.split_vertically(24);
+        let mut colour_index = 0;
+        let colours: Vec<RGBColor> = self
+            .series
+            .iter()
+            .map(|s| {
+                if s.reference {
+                    RGBColor(130, 130, 130)
+                } else {
+                    colour_index += 1;
+                    series_colour(colour_index - 1)
+                }
+            })
+            .collect();
+        let legend: Vec<(String, LegendSwatch)> = self
+            .series
+            .iter()
+            .zip(&colours)
+            .map(|(s, c)| (s.name.clone(), LegendSwatch::Line(*c, s.reference)))
+            .collect();
+        draw_legend(&legend_area, &legend)?;
+        let notes_h = self.notes.len() as u32 * NOTE_LINE;
+        let (_, h) = rest.dim_in_pixel();
+        let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
+        draw_notes(&notes_area, &self.notes)?;
+
+        let all = self.series.iter().flat_map(|s| s.points.iter());
+        let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut y1 = f64::NEG_INFINITY;
+        let mut y0 = 0.0f64;
+        for (x, y) in all {
+            x0 = x0.min(*x);
+            x1 = x1.max(*x);
+            y1 = y1.max(*y);
+            y0 = y0.min(*y);
+        }
+        if x1 <= x0 {
+            x0 -= 0.5;
+            x1 += 0.5;
+        }
+        if y1 <= y0 {
+            y1 = y0 + 1.0;
+        }
+        let pad = (x1 - x0) * 0.03;
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin_left(8)
+            .margin_right(24)
+            .margin_top(6)
+            .margin_bottom(6)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..(y1 * 1.08))
+            .map_err(drawing)?;
+        chart
+            .configure_mesh()
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(WHITE)
+            .x_label_formatter(&|v| super::axis_number(*v))
+            .y_label_formatter(&|v| super::axis_number(*v))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .x_desc(self.x_label.clone())
+            .y_desc(self.y_label.clone())
+            .draw()
+            .map_err(drawing)?;
+        for (s, c) in self.series.iter().zip(&colours) {
+            if s.reference {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        s.points.iter().copied(),
+                        8,
+                        5,
+                        c.stroke_width(2),
+                    ))
+                    .map_err(drawing)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(3)))
+                    .map_err(drawing)?;
+                chart
+                    .draw_series(s.points.iter().map(|p| Circle::new(*p, 4, c.filled())))
+                    .map_err(drawing)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+static NO_SERIES: std::sync::LazyLock<Error> = std::sync::LazyLock::new(|| {
+    Error::new("no series to draw: add one with .series(name, points)")
+});

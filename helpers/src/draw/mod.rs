@@ -1,0 +1,571 @@
+//! Drawing: timelines, bar charts, line charts, and figures that stack them.
+//!
+//! Every chart is a plain value built with a short builder chain. It displays itself
+//! when it is the last expression of a cell (evcxr calls its `evcxr_display`), as an
+//! SVG image plus a plain-text summary for consoles and screen readers. A chart built
+//! from bad input (an empty trace, a zero width) shows a one-line message instead.
+//!
+//! evcxr keeps only one image per cell, so to show two charts at once, stack them:
+//! `a.above(b)` or [`Figure::new`]`().with(a).with(b)`. Timelines stacked in one figure
+//! share their time axis, so the shorter run *looks* shorter.
+
+mod charts;
+mod timeline;
+
+pub use charts::{Bars, Lines};
+pub use timeline::Timeline;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Duration;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::record::Kind;
+
+/// The drawing surface every chart draws on.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Default figure width in pixels: fits a JupyterLab cell without scrolling.
+pub(crate) const DEFAULT_WIDTH: u32 = 960;
+pub(crate) const FONT: &str = "sans-serif";
+
+/// Accepted widths; anything else is a mistake worth a message.
+pub(crate) fn check_width(px: u32) -> Result<u32> {
+    if (320..=4000).contains(&px) {
+        Ok(px)
+    } else {
+        Err(Error::new(format!(
+            "width {px} px is outside 320..=4000: try .width(960)"
+        )))
+    }
+}
+
+/// Turns a plotters error into ours.
+pub(crate) fn drawing<E: std::fmt::Display>(e: E) -> Error {
+    Error::new(format!("drawing failed: {e}"))
+}
+
+/// The colour of a kind of span. Okabe–Ito colours: told apart with any colour vision.
+pub(crate) fn kind_colour(kind: Kind) -> RGBColor {
+    match kind {
+        Kind::Compute => RGBColor(0, 114, 178),
+        Kind::Wait => RGBColor(190, 190, 190),
+        Kind::Io => RGBColor(230, 159, 0),
+        Kind::LockWait => RGBColor(213, 94, 0),
+        Kind::LockHeld => RGBColor(0, 158, 115),
+        Kind::Send => RGBColor(204, 121, 167),
+        Kind::Recv => RGBColor(240, 228, 66),
+    }
+}
+
+/// The colour that reads on top of `kind_colour(kind)`.
+pub(crate) fn kind_text_colour(kind: Kind) -> RGBColor {
+    match kind {
+        Kind::Compute | Kind::LockWait | Kind::LockHeld => WHITE,
+        _ => BLACK,
+    }
+}
+
+/// Series colours for bars and lines, in order.
+pub(crate) fn series_colour(i: usize) -> RGBColor {
+    const PALETTE: [RGBColor; 6] = [
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A rough width in pixels of `text` at `size` px in a sans-serif face (SVG text is
+/// measured by the browser, so this only has to be safe, not exact).
+pub(crate) fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.5
+}
+
+/// Shortens `text` to at most `max` characters, with an ellipsis.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// A time unit for an axis that spans `max`: (name, how many of it in a second).
+pub(crate) fn time_unit(max: Duration) -> (&'static str, f64) {
+    let s = max.as_secs_f64();
+    if s < 10e-6 {
+        ("ns", 1e9)
+    } else if s < 10e-3 {
+        ("µs", 1e6)
+    } else if s < 10.0 {
+        ("ms", 1e3)
+    } else {
+        ("s", 1.0)
+    }
+}
+
+/// A duration in the unit that reads best: `850 ns`, `12.3 µs`, `412 ms`, `3.02 s`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(lab::fmt_duration(Duration::from_micros(12_345)), "12.3 ms");
+/// assert_eq!(lab::fmt_duration(Duration::from_nanos(850)), "850 ns");
+/// ```
+pub fn fmt_duration(d: Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    format!("{} {unit}", three_digits(value))
+}
+
+/// A number with about three significant digits: 0.123, 1.23, 12.3, 123, 1234.
+pub(crate) fn three_digits(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// An axis tick label: no trailing zeros (`1`, `1.5`, `0.25`, `12000`).
+pub(crate) fn axis_number(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes the chart's content blocks for evcxr: plain text, and an SVG image.
+pub(crate) fn emit(text: &str, svg: &str) {
+    let mut out = std::io::stdout().lock();
+    // Errors writing to stdout have nowhere better to go.
+    let _ = writeln!(
+        out,
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
+         EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT"
+    );
+    let _ = out.flush();
+}
+
+/// Writes a plain-text-only content block for evcxr (messages, tables).
+pub(crate) fn emit_text_only(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
+    );
+    let _ = out.flush();
+}
+
+/// Draws a row of legend entries (colour box + name) on `area`, left to right.
+pub(crate) fn draw_legend(area: &Area, entries: &[(String, LegendSwatch)]) -> Result<()> {
+    let mut x = 12i32;
+    let y = 5i32;
+    for (name, swatch) in entries {
+        match swatch {
+            LegendSwatch::Box(c) => {
+                area.draw(&Rectangle::new([(x, y + 1), (x + 14, y + 13)], c.filled()))
+                    .map_err(drawing)?;
+            }
+            LegendSwatch::Line(c, dashed) => {
+                let style = c.stroke_width(3);
+                if *dashed {
+                    for k in 0..3 {
+                        let x0 = x + k * 6;
+                        area.draw(&PathElement::new(vec![(x0, y + 7), (x0 + 3, y + 7)], style))
+                            .map_err(drawing)?;
+                    }
+                } else {
+                    area.draw(&PathElement::new(vec![(x, y + 7), (x + 14, y + 7)], style))
+                        .map_err(drawing)?;
+                }
+            }
+            LegendSwatch::Tick => {
+                area.draw(&PathElement::new(
+                    vec![(x + 6, y - 1), (x + 6, y + 15)],
+                    BLACK.stroke_width(2),
+                ))
+                .map_err(drawing)?;
+            }
+            LegendSwatch::Cut => {
+                area.draw(&Rectangle::new(
+                    [(x, y + 1), (x + 14, y + 13)],
+                    RGBColor(150, 150, 150).filled(),
+                ))
+                .map_err(drawing)?;
+                area.draw(&Rectangle::new(
+                    [(x + 11, y - 1), (x + 14, y + 15)],
+                    RGBColor(170, 0, 0).filled(),
+                ))
+                .map_err(drawing)?;
+            }
+        }
+        area.draw(&Text::new(
+            name.clone(),
+            (x + 19, y),
+            (FONT, 15).into_font(),
+        ))
+        .map_err(drawing)?;
+        x += 19 + text_width(name, 15.0) as i32 + 14;
+    }
+    Ok(())
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LegendSwatch {
+    Box(RGBColor),
+    Line(RGBColor, bool),
+    Tick,
+    Cut,
+}
+
+/// Draws a title in bold at the top left of `area`.
+pub(crate) fn draw_title(area: &Area, title: &str, size: f64) -> Result<()> {
+    let font = (FONT, size).into_font().style(FontStyle::Bold);
+    area.draw(&Text::new(title.to_string(), (10, 6), font))
+        .map_err(drawing)?;
+    Ok(())
+}
+
+/// Draws notes, one per line, in grey italics.
+pub(crate) fn draw_notes(area: &Area, notes: &[String]) -> Result<()> {
+    let font = (FONT, 14)
+        .into_font()
+        .style(FontStyle::Italic)
+        .color(&RGBColor(90, 90, 90));
+    for (i, note) in notes.iter().enumerate() {
+        area.draw(&Text::new(
+            format!("note: {note}"),
+            (12, 2 + 16 * i as i32),
+            font.clone(),
+        ))
+        .map_err(drawing)?;
+    }
+    Ok(())
+}
+
+pub(crate) const NOTE_LINE: u32 = 16;
+
+/// Any chart, so that a [`Figure`] can stack different kinds.
+///
+/// You rarely name this type: `Figure::with` and `above` accept a [`Timeline`],
+/// [`Bars`], [`Lines`] or a [`Recorder`](crate::Recorder) directly.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Bars, Chart};
+/// let chart: Chart = Bars::new("one bar").bar("a", 1.0).into();
+/// assert!(matches!(chart, Chart::Bars(_)));
+/// ```
+#[derive(Clone, Debug)]
+pub enum Chart {
+    /// A timeline of lanes.
+    Timeline(Timeline),
+    /// A bar chart.
+    Bars(Bars),
+    /// A line chart.
+    Lines(Lines),
+}
+
+impl From<Timeline> for Chart {
+    fn from(t: Timeline) -> Chart {
+        Chart::Timeline(t)
+    }
+}
+impl From<&crate::Recorder> for Chart {
+    fn from(r: &crate::Recorder) -> Chart {
+        Chart::Timeline(r.timeline())
+    }
+}
+impl From<Bars> for Chart {
+    fn from(b: Bars) -> Chart {
+        Chart::Bars(b)
+    }
+}
+impl From<Lines> for Chart {
+    fn from(l: Lines) -> Chart {
+        Chart::Lines(l)
+    }
+}
+
+impl Chart {
+    fn height(&self, width: u32, time_axis: Option<Duration>) -> u32 {
+        match self {
+            Chart::Timeline(t) => t.height(width, time_axis),
+            Chart::Bars(b) => b.height(),
+            Chart::Lines(l) => l.height(width),
+        }
+    }
+
+    fn problem(&self) -> Option<&Error> {
+        match self {
+            Chart::Timeline(t) => t.problem(),
+            Chart::Bars(b) => b.problem(),
+            Chart::Lines(l) => l.problem(),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Chart::Timeline(t) => t.summary(),
+            Chart::Bars(b) => b.summary(),
+            Chart::Lines(l) => l.summary(),
+        }
+    }
+
+    fn draw(&self, area: &Area, time_axis: Option<Duration>) -> Result<()> {
+        match self {
+            Chart::Timeline(t) => t.draw(area, time_axis),
+            Chart::Bars(b) => b.draw(area),
+            Chart::Lines(l) => l.draw(area),
+        }
+    }
+}
+
+/// Several charts stacked top to bottom in one image (evcxr shows one image per cell).
+///
+/// Timelines in one figure share a time axis: the run that took half as long fills
+/// half the width.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Figure, Kind, Recorder};
+///
+/// let (one, two) = (Recorder::new(), Recorder::new());
+/// one.lane("a").span(Kind::Compute, "work", || ());
+/// two.lane("b").span(Kind::Io, "wait", || ());
+/// let fig = Figure::new()
+///     .title("two runs")
+///     .with(one.timeline().title("first"))
+///     .with(two.timeline().title("second"));
+/// let svg = fig.to_svg().unwrap();
+/// assert!(svg.contains("first") && svg.contains("second"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Figure {
+    title: Option<String>,
+    parts: Vec<Chart>,
+    width: Option<u32>,
+}
+
+impl Figure {
+    /// An empty figure; add charts with [`with`](Figure::with).
+    pub fn new() -> Figure {
+        Figure::default()
+    }
+
+    /// A title over the whole figure.
+    pub fn title(mut self, title: impl Into<String>) -> Figure {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Adds a chart below the ones already there.
+    pub fn with(mut self, chart: impl Into<Chart>) -> Figure {
+        self.parts.push(chart.into());
+        self
+    }
+
+    /// Width in pixels (320 to 4000; default 960).
+    pub fn width(mut self, px: u32) -> Figure {
+        self.width = Some(px);
+        self
+    }
+
+    /// The figure as an SVG document, or why it cannot be drawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = lab::Figure::new().to_svg().unwrap_err();
+    /// assert!(err.to_string().contains("empty figure"));
+    /// ```
+    pub fn to_svg(&self) -> Result<String> {
+        if self.parts.is_empty() {
+            return Err(Error::new(
+                "empty figure: add charts with .with(chart) before displaying it",
+            ));
+        }
+        if let Some(e) = self.parts.iter().find_map(Chart::problem) {
+            return Err(e.clone());
+        }
+        let width = check_width(self.width.unwrap_or(DEFAULT_WIDTH))?;
+        let title_h = if self.title.is_some() { 34 } else { 0 };
+        let gap = 12;
+        // Stacked timelines share one time axis: the longest of them.
+        let time_axis = self
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                Chart::Timeline(t) => t.time_extent(),
+                _ => None,
+            })
+            .max();
+        let heights: Vec<u32> = self
+            .parts
+            .iter()
+            .map(|p| p.height(width, time_axis))
+            .collect();
+        let total = title_h + heights.iter().sum::<u32>() + gap * (heights.len() as u32 - 1);
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (width, total)).into_drawing_area();
+            root.fill(&WHITE).map_err(drawing)?;
+            let mut rest = root.clone();
+            if let Some(title) = &self.title {
+                let (top, below) = rest.split_vertically(title_h);
+                draw_title(&top, title, 21.0)?;
+                rest = below;
+            }
+            for (part, h) in self.parts.iter().zip(&heights) {
+                let (this, below) = rest.split_vertically(*h + gap);
+                let (this, _gap) = this.split_vertically(*h);
+                part.draw(&this, time_axis)?;
+                rest = below;
+            }
+            root.present().map_err(drawing)?;
+        }
+        Ok(svg)
+    }
+
+    /// A plain-text summary of every chart in the figure.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        if let Some(t) = &self.title {
+            let _ = writeln!(s, "{t}");
+        }
+        for p in &self.parts {
+            let _ = writeln!(s, "{}", p.summary());
+        }
+        s.trim_end().to_string()
+    }
+
+    /// Saves the figure as an SVG file; returns the path written.
+    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        save_file(path.as_ref(), &self.to_svg()?)
+    }
+
+    /// Shows the figure as a cell's output (or a one-line message saying what is wrong).
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => emit(&self.summary(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+}
+
+/// Writes `contents` to `path`, with a one-line error naming the path.
+pub(crate) fn save_file(path: &std::path::Path, contents: &str) -> Result<std::path::PathBuf> {
+    std::fs::write(path, contents)
+        .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path.to_path_buf())
+}
+
+/// Renders one chart alone as an SVG document.
+pub(crate) fn render_alone(chart: Chart, width: Option<u32>) -> Result<String> {
+    let mut fig = Figure::new().with(chart);
+    fig.width = width;
+    fig.to_svg()
+}
+
+/// Adds `above` to every chart type: `a.above(b)` is a figure with `a` over `b`.
+macro_rules! stackable {
+    ($t:ty) => {
+        impl $t {
+            /// A [`Figure`](crate::Figure) with this chart above `below`.
+            pub fn above(self, below: impl Into<$crate::Chart>) -> $crate::Figure {
+                $crate::Figure::new().with(self).with(below)
+            }
+        }
+    };
+}
+stackable!(Timeline);
+stackable!(Bars);
+stackable!(Lines);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(fmt_duration(Duration::from_secs(3)), "3.00 s");
+        assert_eq!(fmt_duration(Duration::from_millis(412)), "412 ms");
+        assert_eq!(fmt_duration(Duration::ZERO), "0 ns");
+    }
+
+    #[test]
+    fn figure_reports_the_first_problem_of_its_parts() {
+        let empty = crate::Recorder::new();
+        let err = Figure::new().with(&empty).to_svg().unwrap_err();
+        assert!(err.message().contains("nothing recorded"), "{err}");
+        let err = Bars::new("x").bar("a", 1.0).width(5).to_svg().unwrap_err();
+        assert!(err.message().contains("width 5 px"), "{err}");
+    }
+}
+
+/// A numeric axis whose labels sit exactly at given points (one per lane or bar).
+#[derive(Clone, Debug)]
+pub(crate) struct KeyAxis {
+    range: std::ops::Range<f64>,
+    keys: Vec<f64>,
+}
+
+impl KeyAxis {
+    pub(crate) fn new(range: std::ops::Range<f64>, keys: Vec<f64>) -> KeyAxis {
+        KeyAxis { range, keys }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for KeyAxis {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.range.end - self.range.start;
+        let frac = if span == 0.0 {
+            0.0
+        } else {
+            (value - self.range.start) / span
+        };
+        limit.0 + (frac * (limit.1 - limit.0) as f64).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, _hint: H) -> Vec<f64> {
+        self.keys.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
+    }
+}

@@ -1,0 +1,493 @@
+//! The timeline: one swimlane per lane, spans coloured by kind, marks as ticks.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, emit,
+    kind_colour, kind_text_colour, render_alone, save_file, shorten, text_width, time_unit,
+};
+use crate::error::{Error, Result};
+use crate::record::{Kind, Span, Trace};
+
+/// At most this many lanes are drawn; a note counts the rest.
+const MAX_LANES: usize = 40;
+/// Lanes with more spans than this are thinned: spans closer than a pixel are merged.
+const THIN_ABOVE: usize = 1500;
+const LANE_PX: u32 = 30;
+const LANE_WITH_MARKS_PX: u32 = 64;
+const X_AXIS_PX: u32 = 42;
+
+/// A timeline chart of a trace: one swimlane per lane, time across.
+///
+/// Spans are coloured by [`Kind`] (with a legend), labelled when the label fits, and
+/// never thinner than a pixel, so even a 50 ns span shows. Marks are ticks with their
+/// label above. A lane with thousands of spans is thinned for drawing (spans closer
+/// than a pixel become one block) and a note under the chart says so; the trace itself
+/// keeps everything.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Kind, Recorder};
+///
+/// let rec = Recorder::new();
+/// let mut lane = rec.lane("A");
+/// lane.span(Kind::Compute, "1000 + 500", || 1000 + 500);
+/// lane.mark("write 1500");
+/// drop(lane);
+/// let svg = rec.timeline().title("thread A").to_svg().unwrap();
+/// assert!(svg.starts_with("<svg"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    trace: Result<Trace>,
+    title: Option<String>,
+    width: Option<u32>,
+}
+
+impl Timeline {
+    pub(crate) fn from_result(trace: Result<Trace>) -> Timeline {
+        Timeline {
+            trace,
+            title: None,
+            width: None,
+        }
+    }
+
+    /// A title above the chart.
+    pub fn title(mut self, title: impl Into<String>) -> Timeline {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Width in pixels (320 to 4000; default 960).
+    pub fn width(mut self, px: u32) -> Timeline {
+        self.width = Some(px);
+        self
+    }
+
+    /// The trace drawn, or why there is none.
+    pub fn trace(&self) -> Result<&Trace> {
+        self.trace.as_ref().map_err(Clone::clone)
+    }
+
+    /// The chart as an SVG document, or why it cannot be drawn.
+    pub fn to_svg(&self) -> Result<String> {
+        render_alone(self.clone().into(), self.width)
+    }
+
+    /// Saves the chart as an SVG file; returns the path written.
+    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        save_file(path.as_ref(), &self.to_svg()?)
+    }
+
+    /// Shows the timeline as a cell's output (or a one-line message saying what is wrong).
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => emit(&self.summary(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+
+    pub(crate) fn problem(&self) -> Option<&Error> {
+        self.trace.as_ref().err()
+    }
+
+    pub(crate) fn time_extent(&self) -> Option<Duration> {
+        self.trace.as_ref().ok().map(Trace::wall)
+    }
+
+    /// Works out sizes, the time axis, where mark labels go, and the notes, for a
+    /// given width and (shared) time axis.
+    fn layout(&self, trace: &Trace, width: u32, time_axis: Option<Duration>) -> Layout {
+        let lanes = &trace.lanes()[..trace.lanes().len().min(MAX_LANES)];
+        let names: Vec<String> = lanes.iter().map(|l| shorten(&l.name, 24)).collect();
+        let label_px = names
+            .iter()
+            .map(|s| text_width(s, 15.0))
+            .fold(40.0, f64::max)
+            .min(220.0) as u32
+            + 14;
+        let extent = time_axis
+            .unwrap_or_else(|| trace.wall())
+            .max(Duration::from_nanos(10));
+        let (unit, per_sec) = time_unit(extent);
+        let xmax = extent.as_secs_f64() * per_sec * 1.02;
+        let plot_w = (width as f64 - label_px as f64 - MARGIN_LEFT - MARGIN_RIGHT).max(50.0);
+        let px = xmax / plot_w;
+
+        // Mark labels: each goes in the first of two rows where it does not run into
+        // the label before it; a label with no room is left out and counted.
+        let mut hidden = 0;
+        let mut rows = Vec::with_capacity(lanes.len());
+        for lane in lanes {
+            let mut free_from = [f64::NEG_INFINITY; 2];
+            let lane_rows: Vec<Option<usize>> = lane
+                .marks
+                .iter()
+                .map(|m| {
+                    let x = m.at.as_secs_f64() * per_sec;
+                    let end = x + (text_width(&m.label, 13.5) + 8.0) * px;
+                    let row = (0..2).find(|r| x >= free_from[*r] && end <= xmax + 20.0 * px);
+                    match row {
+                        Some(r) => free_from[r] = end,
+                        None => hidden += 1,
+                    }
+                    row
+                })
+                .collect();
+            rows.push(lane_rows);
+        }
+
+        let mut notes: Vec<String> = trace.notes().to_vec();
+        if trace.lanes().len() > MAX_LANES {
+            notes.push(format!(
+                "{} more lanes not drawn (a timeline shows the first {MAX_LANES})",
+                trace.lanes().len() - MAX_LANES
+            ));
+        }
+        let thinned: Vec<_> = lanes
+            .iter()
+            .filter(|l| l.spans.len() > THIN_ABOVE)
+            .collect();
+        if !thinned.is_empty() {
+            let spans: usize = thinned.iter().map(|l| l.spans.len()).sum();
+            notes.push(format!(
+                "{spans} spans in {} busy lane(s) drawn thinned: spans less than a pixel \
+                 apart are merged into one block (the trace keeps them all)",
+                thinned.len()
+            ));
+        }
+        if hidden > 0 {
+            notes.push(format!(
+                "{hidden} event labels left out where they would overlap (every tick is drawn; \
+                 the trace keeps all labels)"
+            ));
+        }
+        let lane_px = lanes
+            .iter()
+            .map(|l| {
+                if l.marks.is_empty() {
+                    LANE_PX
+                } else {
+                    LANE_WITH_MARKS_PX
+                }
+            })
+            .collect();
+        Layout {
+            names,
+            label_px,
+            unit,
+            per_sec,
+            xmax,
+            lane_px,
+            rows,
+            notes,
+        }
+    }
+
+    pub(crate) fn height(&self, width: u32, time_axis: Option<Duration>) -> u32 {
+        let Ok(trace) = &self.trace else {
+            return 100;
+        };
+        let layout = self.layout(trace, width, time_axis);
+        let title = if self.title.is_some() { 30 } else { 0 };
+        let lanes: u32 = layout.lane_px.iter().sum();
+        title + 24 + lanes + X_AXIS_PX + 12 + layout.notes.len() as u32 * NOTE_LINE
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        let trace = match &self.trace {
+            Ok(t) => t,
+            Err(e) => return e.to_string(),
+        };
+        let mut s = String::new();
+        let title = self.title.as_deref().unwrap_or("timeline");
+        let _ = writeln!(
+            s,
+            "{title}: {} lanes, {} spans, {} marks, wall {}",
+            trace.lanes().len(),
+            trace.span_count(),
+            trace.mark_count(),
+            super::fmt_duration(trace.wall()),
+        );
+        for lane in trace.lanes().iter().take(MAX_LANES) {
+            let _ = write!(s, "  {:<16}", shorten(&lane.name, 16));
+            for kind in Kind::ALL {
+                let spans: Vec<&Span> = lane.spans.iter().filter(|sp| sp.kind == kind).collect();
+                if !spans.is_empty() {
+                    let total: Duration = spans.iter().map(|sp| sp.duration()).sum();
+                    let _ = write!(
+                        s,
+                        "  {} {} ({})",
+                        kind.name(),
+                        super::fmt_duration(total),
+                        spans.len()
+                    );
+                }
+            }
+            if !lane.marks.is_empty() {
+                let _ = write!(s, "  marks: {}", lane.marks.len());
+            }
+            s.push('\n');
+        }
+        for note in self.layout(trace, super::DEFAULT_WIDTH, None).notes {
+            let _ = writeln!(s, "note: {note}");
+        }
+        s.trim_end().to_string()
+    }
+
+    /// Draws the timeline on `area`, with a time axis of `time_axis` (shared with other
+    /// timelines in a figure) or of its own trace.
+    pub(crate) fn draw(&self, area: &Area, time_axis: Option<Duration>) -> Result<()> {
+        let trace = self.trace()?;
+        let (width, _) = area.dim_in_pixel();
+        let layout = self.layout(trace, width, time_axis);
+        let mut rest = area.clone();
+        if let Some(title) = &self.title {
+            let (top, below) = rest.split_vertically(30);
+            draw_title(&top, title, 18.5)?;
+            rest = below;
+        }
+        let lanes = &trace.lanes()[..layout.lane_px.len()];
+
+        // Legend: only the kinds that appear.
+        let (legend_area, rest) = rest.split_vertically(24);
+        let mut legend: Vec<(String, LegendSwatch)> = Kind::ALL
+            .iter()
+            .filter(|k| lanes.iter().any(|l| l.spans.iter().any(|s| s.kind == **k)))
+            .map(|k| (k.name().to_string(), LegendSwatch::Box(kind_colour(*k))))
+            .collect();
+        if lanes.iter().any(|l| !l.marks.is_empty()) {
+            legend.push(("event".into(), LegendSwatch::Tick));
+        }
+        if lanes.iter().any(|l| l.spans.iter().any(|s| s.cancelled)) {
+            legend.push(("cancelled (cut short)".into(), LegendSwatch::Cut));
+        }
+        draw_legend(&legend_area, &legend)?;
+
+        let notes_h = layout.notes.len() as u32 * NOTE_LINE;
+        let (_, h) = rest.dim_in_pixel();
+        let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
+        draw_notes(&notes_area, &layout.notes)?;
+
+        // y runs in pixels from the bottom: lane i (0 = top) owns [base, base + height).
+        let n = lanes.len();
+        let heights: Vec<f64> = layout.lane_px.iter().map(|h| *h as f64).collect();
+        let total_h: f64 = heights.iter().sum();
+        let mut bases = vec![0.0; n];
+        let mut acc = total_h;
+        for i in 0..n {
+            acc -= heights[i];
+            bases[i] = acc;
+        }
+        // Lane names sit level with the span band.
+        let centers: Vec<f64> = (0..n)
+            .map(|i| bases[i] + BAND.0 + (BAND.1 - BAND.0) / 2.0)
+            .collect();
+        let centers = centers
+            .iter()
+            .zip(&heights)
+            .zip(&bases)
+            .map(|((c, h), b)| {
+                if *h == LANE_PX as f64 {
+                    b + h / 2.0
+                } else {
+                    *c
+                }
+            })
+            .collect::<Vec<_>>();
+        let Layout {
+            unit,
+            per_sec,
+            xmax,
+            ..
+        } = layout;
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin_left(MARGIN_LEFT as i32)
+            .margin_right(MARGIN_RIGHT as i32)
+            .margin_top(4)
+            .margin_bottom(8)
+            .x_label_area_size(X_AXIS_PX)
+            .y_label_area_size(layout.label_px)
+            .build_cartesian_2d(
+                0f64..xmax,
+                super::KeyAxis::new(0f64..total_h, centers.clone()),
+            )
+            .map_err(drawing)?;
+        let name_of = |v: &f64| {
+            centers
+                .iter()
+                .position(|c| (c - v).abs() < 0.5)
+                .map(|i| layout.names[i].clone())
+                .unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(WHITE)
+            .x_labels(10)
+            .x_label_formatter(&|v| super::axis_number(*v))
+            .y_label_formatter(&name_of)
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
+            .x_desc(format!("time since the first record ({unit})"))
+            .draw()
+            .map_err(drawing)?;
+
+        let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+        let px = xmax / plot_w.max(1) as f64; // axis units per pixel
+        let to_x = |d: Duration| d.as_secs_f64() * per_sec;
+
+        // Lane separators.
+        let separators = bases
+            .iter()
+            .skip(1)
+            .map(|y| PathElement::new(vec![(0.0, *y), (xmax, *y)], RGBColor(215, 215, 215)));
+        chart.draw_series(separators).map_err(drawing)?;
+
+        for (i, lane) in lanes.iter().enumerate() {
+            let base = bases[i];
+            let h = heights[i];
+            let has_marks = !lane.marks.is_empty();
+            // The span band: the whole lane, or its lower part when labels go above.
+            let (y0, y1) = if has_marks {
+                (base + BAND.0, base + BAND.1)
+            } else {
+                (base + 5.0, base + h - 5.0)
+            };
+            let pixel = Duration::from_secs_f64(px / per_sec);
+            let blocks = thin(&lane.spans, pixel, lane.spans.len() > THIN_ABOVE);
+            let outline = blocks.len() <= THIN_ABOVE;
+            let mut rects = Vec::with_capacity(blocks.len());
+            let mut edges = Vec::new();
+            let mut texts = Vec::new();
+            let mut cuts = Vec::new();
+            for b in &blocks {
+                let x0 = to_x(b.start);
+                let x1 = to_x(b.end).max(x0 + px);
+                rects.push(Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    kind_colour(b.kind).filled(),
+                ));
+                if outline {
+                    // A white edge keeps back-to-back spans apart.
+                    edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
+                }
+                if b.cancelled {
+                    cuts.push(Rectangle::new(
+                        [(x1 - 3.0 * px, y0 - 2.0), (x1, y1 + 2.0)],
+                        RGBColor(170, 0, 0).filled(),
+                    ));
+                }
+                if let Some(label) = b.label {
+                    let width_px = (x1 - x0) / px;
+                    let text = if b.cancelled {
+                        format!("{label} ✂")
+                    } else {
+                        label.to_string()
+                    };
+                    if !text.is_empty() && text_width(&text, 14.0) + 8.0 < width_px {
+                        let style = (FONT, 14)
+                            .into_font()
+                            .color(&kind_text_colour(b.kind))
+                            .pos(Pos::new(HPos::Center, VPos::Center));
+                        texts.push(Text::new(text, ((x0 + x1) / 2.0, (y0 + y1) / 2.0), style));
+                    }
+                }
+            }
+            chart.draw_series(rects).map_err(drawing)?;
+            chart.draw_series(edges).map_err(drawing)?;
+            chart.draw_series(cuts).map_err(drawing)?;
+            chart.draw_series(texts).map_err(drawing)?;
+
+            // Marks: a tick through the span band, rising to its label like a flag.
+            let mut ticks = Vec::new();
+            let mut labels = Vec::new();
+            for (m, row) in lane.marks.iter().zip(&layout.rows[i]) {
+                let x = to_x(m.at);
+                let top = match row {
+                    Some(r) => base + LABEL_ROWS[*r] - 12.0,
+                    None => base + BAND.1 + 3.0,
+                };
+                ticks.push(PathElement::new(
+                    vec![(x, base + BAND.0 - 3.0), (x, top)],
+                    BLACK.stroke_width(2),
+                ));
+                if let Some(r) = row {
+                    let style = (FONT, 13.5)
+                        .into_font()
+                        .color(&RGBColor(30, 30, 30))
+                        .pos(Pos::new(HPos::Left, VPos::Center));
+                    labels.push(Text::new(
+                        m.label.to_string(),
+                        (x + 3.0 * px, base + LABEL_ROWS[*r] - 6.0),
+                        style,
+                    ));
+                }
+            }
+            chart.draw_series(ticks).map_err(drawing)?;
+            chart.draw_series(labels).map_err(drawing)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sizes and positions worked out before drawing.
+struct Layout {
+    names: Vec<String>,
+    label_px: u32,
+    unit: &'static str,
+    per_sec: f64,
+    xmax: f64,
+    lane_px: Vec<u32>,
+    /// For each lane, each mark's label row (None: no room, label left out).
+    rows: Vec<Vec<Option<usize>>>,
+    notes: Vec<String>,
+}
+
+const MARGIN_LEFT: f64 = 4.0;
+const MARGIN_RIGHT: f64 = 24.0;
+/// In a lane with marks (pixels from the lane's bottom): the span band...
+const BAND: (f64, f64) = (6.0, 26.0);
+/// ...and the tops of the two label rows above it.
+const LABEL_ROWS: [f64; 2] = [44.0, 60.0];
+
+/// A block to draw: one span, or several merged ones (then it has no label).
+struct Block<'a> {
+    start: Duration,
+    end: Duration,
+    kind: Kind,
+    cancelled: bool,
+    label: Option<&'a str>,
+}
+
+/// The spans to draw for one lane. When `merge` is set, consecutive spans of the same
+/// kind less than a pixel apart become one block; otherwise every span is its own block.
+fn thin(spans: &[Span], pixel: Duration, merge: bool) -> Vec<Block<'_>> {
+    let mut out: Vec<Block<'_>> = Vec::with_capacity(spans.len().min(4096));
+    for s in spans {
+        if let Some(last) = out.last_mut().filter(|_| merge)
+            && last.kind == s.kind
+            && s.start.saturating_sub(last.end) <= pixel
+        {
+            last.end = last.end.max(s.end);
+            last.label = None;
+            last.cancelled |= s.cancelled;
+            continue;
+        }
+        out.push(Block {
+            start: s.start,
+            end: s.end,
+            kind: s.kind,
+            cancelled: s.cancelled,
+            label: Some(&s.label),
+        });
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! # lab: see what your threads and tasks did
+//!
+//! The helper crate of the concurrency notebooks. A notebook cell writes the lesson's
+//! code (the threads, the awaits, the locks) and uses `lab` for the plumbing around
+//! it: recording what each thread or task did and when, timing it honestly, and
+//! drawing the result inline.
+//!
+//! ```
+//! use lab::{Kind, Recorder};
+//!
+//! let rec = Recorder::new();
+//! std::thread::scope(|s| {
+//!     for i in 0..2 {
+//!         let mut lane = rec.lane(format!("thread {i}"));
+//!         s.spawn(move || lane.span(Kind::Compute, "work", || lab::spin(100_000)));
+//!     }
+//! });
+//! let svg = rec.timeline().title("two threads").to_svg().unwrap();
+//! assert!(svg.contains("thread 1"));
+//! // In a notebook, end the cell with `rec` (or `rec.timeline()`) to see it.
+//! ```
+//!
+//! ## Layout
+//!
+//! Data flows one way: code runs → it records into a [`Recorder`] → the recorder becomes
+//! a [`Trace`] → the trace becomes a chart → the chart displays itself.
+//!
+//! - [`record`]: [`Recorder`], [`Lane`], [`Kind`]; the [`Trace`] snapshot with its
+//!   [`Span`]s and [`Mark`]s. Recording is a clock read and a push into a buffer the
+//!   thread owns: no lock on the hot path, and nothing lost.
+//! - [`draw`]: [`Timeline`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
+//!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
+//! - [`measure`]: [`Bench`] (warm-up, repetitions, median and spread, speedups) and the
+//!   [`machine`] report that goes with every number.
+//! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
+//!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.
+//! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
+//! - [`Error`]: every helper that can be misused says so in one line instead of
+//!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds").
+//!
+//! ## Facts about evcxr behind the design
+//!
+//! - Each cell is compiled into its own library with its own copy of this crate, so a
+//!   `static` here starts afresh in every cell. All state lives in values the notebook
+//!   keeps in variables: a recorder is a value you create and pass around.
+//! - Generic code is compiled in the cell that instantiates it. Hot generic machinery
+//!   lives here, already compiled; the cell's own code stays short.
+//! - The last expression of a cell is displayed through its `evcxr_display` method;
+//!   every chart and report in this crate has one.
+//!
+//! The crates the lessons use are re-exported, so one `:dep` line brings them all:
+//! [`rayon`], [`tokio`], [`crossbeam`].
+#![deny(missing_docs)]
+
+pub mod draw;
+pub mod error;
+mod export;
+pub mod measure;
+pub mod record;
+pub mod scenarios;
+
+pub use draw::{Bars, Chart, Figure, Lines, Timeline, fmt_duration};
+pub use error::{Error, Result};
+pub use measure::{Bench, Machine, Measurement, machine, measure};
+pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
+pub use scenarios::{
+    CpuWork, cores, current_thread_runtime, encode_frame, multi_thread_runtime, spin, thread_pool,
+};
+
+pub use crossbeam;
+pub use rayon;
+pub use tokio;
+
+/// Everything a notebook cell usually needs: `use lab::prelude::*;`.
+///
+/// Brings in the helpers, rayon's parallel iterator traits, and `Duration`/`Instant`.
+///
+/// # Examples
+///
+/// ```
+/// use lab::prelude::*;
+///
+/// let rec = Recorder::new();
+/// let total: u64 = (1..=10u64).into_par_iter().sum();
+/// rec.lane("main").mark(format!("total = {total}"));
+/// assert_eq!(rec.trace().unwrap().mark_count(), 1);
+/// let _ = Duration::from_millis(1);
+/// ```
+pub mod prelude {
+    pub use crate::{
+        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Recorder, Timeline, Trace, cores,
+        current_thread_runtime, encode_frame, fmt_duration, machine, multi_thread_runtime, spin,
+        thread_pool,
+    };
+    pub use rayon::prelude::*;
+    pub use std::time::{Duration, Instant};
+}

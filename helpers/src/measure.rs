@@ -1,0 +1,566 @@
+//! Measuring honestly: warm-up, repetitions, median and spread, and the machine it ran on.
+
+use std::fmt::{self, Write as _};
+use std::hint::black_box;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::draw::{Bars, emit, fmt_duration, three_digits};
+use crate::error::{Error, Result, check_count};
+
+/// The most repetitions a [`Bench`] accepts.
+pub const MAX_REPS: usize = 10_000;
+/// A [`Bench`] stops repeating a variant once it has spent this long on it, and says so.
+pub const TIME_BUDGET_PER_VARIANT: Duration = Duration::from_secs(30);
+
+/// What a measurement ran on: cores, CPU, OS, compiler, clock, optimisation.
+///
+/// Every [`Bench`] carries one, and prints it under its chart: a timing means little
+/// without the machine behind it.
+///
+/// # Examples
+///
+/// ```
+/// let m = lab::machine();
+/// assert!(m.logical_cores >= 1);
+/// assert!(m.one_line().contains("cores"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Machine {
+    /// Hardware threads the OS lets this process use.
+    pub logical_cores: usize,
+    /// Physical cores (without SMT siblings), as far as the OS tells.
+    pub physical_cores: usize,
+    /// The CPU's model name, or `"unknown"`.
+    pub cpu: String,
+    /// OS and architecture, e.g. `"linux 6.1 x86_64"`.
+    pub os: String,
+    /// The compiler that built these helpers, e.g. `"rustc 1.95.0"`.
+    pub rustc: String,
+    /// The kernel's clock source behind `Instant` (Linux), e.g. `"tsc"`.
+    pub clock_source: String,
+    /// The smallest step seen between two `Instant::now()` reads.
+    pub clock_resolution: Duration,
+    /// The optimisation level the helpers (and, in evcxr, every cell) were built at.
+    pub opt_level: String,
+    /// Whether debug assertions (and with them overflow checks, in evcxr) are on.
+    pub debug_assertions: bool,
+}
+
+/// The machine this code runs on, read once per process (it does not change).
+///
+/// # Examples
+///
+/// ```
+/// let m = lab::machine();
+/// println!("{m}"); // a small table
+/// ```
+pub fn machine() -> Machine {
+    static MACHINE: OnceLock<Machine> = OnceLock::new();
+    MACHINE.get_or_init(read_machine).clone()
+}
+
+fn read_machine() -> Machine {
+    let logical_cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name") || l.starts_with("Model"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .or_else(|| {
+            std::process::Command::new("sysctl")
+                .args(["-n", "machdep.cpu.brand_string"])
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| {
+            // "6.1.0-18-amd64" -> "6.1.0"
+            s.trim().split('-').next().unwrap_or("").to_string()
+        })
+        .unwrap_or_default();
+    let os = format!(
+        "{} {} {}",
+        std::env::consts::OS,
+        release,
+        std::env::consts::ARCH
+    )
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let clock_source =
+        std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|_| "the OS monotonic clock".into());
+    Machine {
+        logical_cores,
+        physical_cores: num_cpus::get_physical().max(1),
+        cpu,
+        os,
+        rustc: env!("LAB_RUSTC_VERSION").to_string(),
+        clock_source,
+        clock_resolution: clock_resolution(),
+        opt_level: env!("LAB_OPT_LEVEL").to_string(),
+        debug_assertions: cfg!(debug_assertions),
+    }
+}
+
+/// The smallest non-zero step between consecutive clock reads, over a few thousand.
+fn clock_resolution() -> Duration {
+    let mut best = Duration::MAX;
+    let mut last = Instant::now();
+    for _ in 0..5_000 {
+        let now = Instant::now();
+        let d = now - last;
+        if d > Duration::ZERO && d < best {
+            best = d;
+        }
+        last = now;
+    }
+    if best == Duration::MAX {
+        Duration::ZERO
+    } else {
+        best
+    }
+}
+
+impl Machine {
+    /// One line for the foot of a chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let line = lab::machine().one_line();
+    /// assert!(line.contains("opt-level"));
+    /// ```
+    pub fn one_line(&self) -> String {
+        format!(
+            "{} logical / {} physical cores, {}, {}, {}, opt-level {}{}",
+            self.logical_cores,
+            self.physical_cores,
+            self.cpu,
+            self.os,
+            self.rustc,
+            self.opt_level,
+            if self.debug_assertions {
+                " + debug assertions"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// Shows the report as a cell's output.
+    pub fn evcxr_display(&self) {
+        crate::draw::emit_text_only(&self.to_string());
+    }
+}
+
+impl fmt::Display for Machine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "logical cores     {}", self.logical_cores)?;
+        writeln!(f, "physical cores    {}", self.physical_cores)?;
+        writeln!(f, "CPU               {}", self.cpu)?;
+        writeln!(f, "OS                {}", self.os)?;
+        writeln!(f, "compiler          {}", self.rustc)?;
+        writeln!(
+            f,
+            "clock             {} (smallest step seen: {})",
+            self.clock_source,
+            fmt_duration(self.clock_resolution)
+        )?;
+        write!(
+            f,
+            "optimisation      opt-level {}, debug assertions {}",
+            self.opt_level,
+            if self.debug_assertions { "on" } else { "off" }
+        )
+    }
+}
+
+/// The timings of one variant: every repetition, plus its median, fastest and slowest.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// let m = lab::Measurement::from_samples("x", vec![
+///     Duration::from_millis(3), Duration::from_millis(1), Duration::from_millis(2),
+/// ]).unwrap();
+/// assert_eq!(m.median(), Duration::from_millis(2));
+/// assert_eq!(m.min(), Duration::from_millis(1));
+/// assert_eq!(m.max(), Duration::from_millis(3));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    name: String,
+    samples: Vec<Duration>,
+    note: Option<String>,
+}
+
+impl Measurement {
+    /// A measurement from samples taken elsewhere. Fails if there are none.
+    pub fn from_samples(name: impl Into<String>, samples: Vec<Duration>) -> Result<Measurement> {
+        let name = name.into();
+        if samples.is_empty() {
+            return Err(Error::new(format!(
+                "measurement {name:?} has no samples: give it at least one"
+            )));
+        }
+        Ok(Measurement {
+            name,
+            samples,
+            note: None,
+        })
+    }
+
+    /// The variant's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every repetition's time, in the order they ran (warm-ups not included).
+    pub fn samples(&self) -> &[Duration] {
+        &self.samples
+    }
+
+    /// The median repetition (the mean of the middle two for an even count).
+    pub fn median(&self) -> Duration {
+        let mut s = self.samples.clone();
+        s.sort();
+        let n = s.len();
+        if n % 2 == 1 {
+            s[n / 2]
+        } else {
+            (s[n / 2 - 1] + s[n / 2]) / 2
+        }
+    }
+
+    /// The fastest repetition.
+    pub fn min(&self) -> Duration {
+        self.samples.iter().copied().min().unwrap_or_default()
+    }
+
+    /// The slowest repetition.
+    pub fn max(&self) -> Duration {
+        self.samples.iter().copied().max().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Measurement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: median {} (fastest {}, slowest {}, {} runs)",
+            self.name,
+            fmt_duration(self.median()),
+            fmt_duration(self.min()),
+            fmt_duration(self.max()),
+            self.samples.len()
+        )?;
+        if let Some(n) = &self.note {
+            write!(f, " [{n}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Times several variants of the same job side by side, in one run, on one machine.
+///
+/// Each [`run`](Bench::run) does the warm-ups, then the repetitions, and keeps every
+/// time. The bench displays as a bar chart of medians with fastest–slowest whiskers and
+/// each variant's speedup over the first, with the machine report underneath.
+/// Bad settings (zero repetitions) are reported in place of the chart, and a variant
+/// that runs too long (see [`TIME_BUDGET_PER_VARIANT`]) stops early and says so.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Bench;
+///
+/// let bench = Bench::new("sum 1..n")
+///     .reps(3)
+///     .run("n = 1000", || (1..=1000u64).sum::<u64>())
+///     .run("n = 100", || (1..=100u64).sum::<u64>());
+/// assert_eq!(bench.measurements().len(), 2);
+/// assert!(bench.get("n = 100").is_ok());
+/// assert!(bench.speedup("n = 1000", "n = 100").unwrap() > 0.0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Bench {
+    title: String,
+    warmup: usize,
+    reps: usize,
+    results: Vec<Measurement>,
+    error: Option<Error>,
+}
+
+impl Bench {
+    /// A bench with 1 warm-up and 5 repetitions per variant.
+    pub fn new(title: impl Into<String>) -> Bench {
+        Bench {
+            title: title.into(),
+            warmup: 1,
+            reps: 5,
+            results: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Runs before timing, not kept (default 1). 0 is allowed.
+    pub fn warmup(mut self, runs: usize) -> Bench {
+        if runs > MAX_REPS {
+            self.fail(check_count("warmup", runs, MAX_REPS, "try .warmup(1)").err());
+        } else {
+            self.warmup = runs;
+        }
+        self
+    }
+
+    /// Timed runs per variant (default 5; at least 1).
+    pub fn reps(mut self, runs: usize) -> Bench {
+        match check_count("reps", runs, MAX_REPS, "try .reps(5)") {
+            Ok(n) => self.reps = n,
+            Err(e) => self.fail(Some(e)),
+        }
+        self
+    }
+
+    fn fail(&mut self, e: Option<Error>) {
+        if self.error.is_none() {
+            self.error = e;
+        }
+    }
+
+    /// Times `job`: warm-ups first, then the repetitions. What `job` returns is passed
+    /// through `black_box`, so the optimiser cannot skip the work.
+    pub fn run<R>(mut self, name: impl Into<String>, mut job: impl FnMut() -> R) -> Bench {
+        let name = name.into();
+        if self.error.is_some() {
+            return self;
+        }
+        if self.results.iter().any(|m| m.name == name) {
+            self.fail(Some(Error::new(format!(
+                "two variants are both named {name:?}: give each .run a different name"
+            ))));
+            return self;
+        }
+        let began = Instant::now();
+        let mut note = None;
+        for _ in 0..self.warmup {
+            black_box(job());
+            if began.elapsed() > TIME_BUDGET_PER_VARIANT {
+                break;
+            }
+        }
+        let mut samples = Vec::with_capacity(self.reps);
+        for _ in 0..self.reps {
+            let t = Instant::now();
+            black_box(job());
+            samples.push(t.elapsed());
+            if began.elapsed() > TIME_BUDGET_PER_VARIANT && samples.len() < self.reps {
+                note = Some(format!(
+                    "stopped after {} of {} runs: over the {} s budget",
+                    samples.len(),
+                    self.reps,
+                    TIME_BUDGET_PER_VARIANT.as_secs()
+                ));
+                break;
+            }
+        }
+        self.results.push(Measurement {
+            name,
+            samples,
+            note,
+        });
+        self
+    }
+
+    /// Every variant measured so far, in order.
+    pub fn measurements(&self) -> &[Measurement] {
+        &self.results
+    }
+
+    /// One variant's measurement, by name.
+    pub fn get(&self, name: &str) -> Result<&Measurement> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        self.results.iter().find(|m| m.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.results.iter().map(|m| m.name.as_str()).collect();
+            Error::new(format!(
+                "no variant named {name:?}; this bench has {names:?}"
+            ))
+        })
+    }
+
+    /// How many times faster `fast` was than `slow`: median of `slow` / median of `fast`.
+    pub fn speedup(&self, slow: &str, fast: &str) -> Result<f64> {
+        let s = self.get(slow)?.median().as_secs_f64();
+        let f = self.get(fast)?.median().as_secs_f64();
+        if f == 0.0 {
+            return Err(Error::new(format!(
+                "{fast:?} took no measurable time: give it more work to time"
+            )));
+        }
+        Ok(s / f)
+    }
+
+    /// The bench as a bar chart (what displaying it shows).
+    pub fn chart(&self) -> Bars {
+        let mut bars = Bars::new(self.title.clone());
+        if let Some(e) = &self.error {
+            return bars.bar("error", f64::NAN).note(e.to_string());
+        }
+        let longest = self.results.iter().map(Measurement::max).max();
+        let Some(longest) = longest else {
+            return bars;
+        };
+        let (unit, per_sec) = unit_for(longest);
+        bars = bars.unit(unit);
+        let base = self.results[0].median().as_secs_f64();
+        for m in &self.results {
+            let v = |d: Duration| d.as_secs_f64() * per_sec;
+            let med = m.median().as_secs_f64();
+            let speed = if med > 0.0 {
+                format!("×{:.2}", base / med)
+            } else {
+                "×∞".into()
+            };
+            bars = bars
+                .bar(m.name.clone(), v(m.median()))
+                .range(v(m.min()), v(m.max()))
+                .annotate(speed);
+            if let Some(n) = &m.note {
+                bars = bars.note(format!("{}: {n}", m.name));
+            }
+        }
+        bars.note(format!(
+            "median of {} runs after {} warm-up; whiskers: fastest to slowest; ×: speed vs the first bar",
+            self.reps, self.warmup
+        ))
+        .note(machine().one_line())
+    }
+
+    /// Shows the bench as a cell's output: the chart, or a one-line message.
+    pub fn evcxr_display(&self) {
+        if let Some(e) = &self.error {
+            return e.evcxr_display();
+        }
+        if self.results.is_empty() {
+            return Error::new("nothing measured yet: add variants with .run(name, || work())")
+                .evcxr_display();
+        }
+        let chart = self.chart();
+        match chart.to_svg() {
+            Ok(svg) => emit(&self.to_string(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+}
+
+impl fmt::Display for Bench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(e) = &self.error {
+            return write!(f, "{e}");
+        }
+        let mut s = format!("{}\n", self.title);
+        let base = self.results.first().map(|m| m.median().as_secs_f64());
+        for m in &self.results {
+            let _ = write!(s, "  {m}");
+            if let Some(b) = base {
+                let med = m.median().as_secs_f64();
+                if med > 0.0 {
+                    let _ = write!(s, "  ×{}", three_digits(b / med));
+                }
+            }
+            s.push('\n');
+        }
+        let _ = write!(s, "  on {}", machine().one_line());
+        f.write_str(&s)
+    }
+}
+
+fn unit_for(d: Duration) -> (&'static str, f64) {
+    let s = d.as_secs_f64();
+    if s < 1e-6 {
+        ("ns", 1e9)
+    } else if s < 1e-3 {
+        ("µs", 1e6)
+    } else if s < 10.0 {
+        ("ms", 1e3)
+    } else {
+        ("s", 1.0)
+    }
+}
+
+/// Times one closure: `reps` runs after one warm-up. For several variants use [`Bench`].
+///
+/// # Examples
+///
+/// ```
+/// let m = lab::measure("sum", 3, || (1..=1000u64).sum::<u64>()).unwrap();
+/// assert_eq!(m.samples().len(), 3);
+/// assert!(lab::measure("sum", 0, || ()).is_err());
+/// ```
+pub fn measure<R>(
+    name: impl Into<String>,
+    reps: usize,
+    job: impl FnMut() -> R,
+) -> Result<Measurement> {
+    let name = name.into();
+    let bench = Bench::new(name.clone()).reps(reps).run(name.clone(), job);
+    bench.get(&name).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_reps_is_a_one_line_error() {
+        let bench = Bench::new("x").reps(0).run("a", || ());
+        let err = bench.get("a").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lab: reps must be at least 1 (got 0): try .reps(5)"
+        );
+        assert!(
+            bench.measurements().is_empty(),
+            "nothing ran after the error"
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let bench = Bench::new("x").reps(1).run("a", || ()).run("a", || ());
+        assert!(bench.get("a").unwrap_err().message().contains("both named"));
+    }
+
+    #[test]
+    fn warmups_run_and_are_not_kept() {
+        let mut calls = 0;
+        let bench = Bench::new("x").warmup(2).reps(3).run("a", || calls += 1);
+        assert_eq!(calls, 5);
+        assert_eq!(bench.get("a").unwrap().samples().len(), 3);
+    }
+
+    #[test]
+    fn even_median_is_the_mean_of_the_middle_two() {
+        let ms = Duration::from_millis;
+        let m = Measurement::from_samples("x", vec![ms(1), ms(2), ms(4), ms(9)]).unwrap();
+        assert_eq!(m.median(), ms(3));
+    }
+
+    #[test]
+    fn bench_chart_has_one_bar_per_variant_and_the_machine() {
+        let bench = Bench::new("t").reps(2).run("a", || ()).run("b", || ());
+        let text = bench.chart().summary();
+        assert!(text.contains("  a ") && text.contains("  b "), "{text}");
+        assert!(text.contains("cores"), "{text}");
+    }
+}

@@ -1,0 +1,1063 @@
+//! Recording what threads and tasks did, and when: recorders, lanes, spans and marks.
+//!
+//! A [`Recorder`] is a value, cheap to clone, that a cell creates and keeps in a
+//! variable. Each thread or task asks it for a [`Lane`] and writes into that lane
+//! alone: a lane is a plain buffer owned by one thread, so recording an event is a
+//! clock read and a push onto a `Vec`, with no lock and no atomic on the way. When the
+//! lane is dropped (its thread ends, its task finishes) it hands its buffer to the
+//! recorder under a lock, once. Reading back ([`Recorder::trace`]) collects those
+//! buffers into a [`Trace`], the immutable snapshot that drawing and export work from.
+//!
+//! Why values and not a global: evcxr compiles every cell into its own library with its
+//! own copy of each dependency, so a `static` in this crate starts afresh in every cell.
+//! A recorder held in a notebook variable survives from cell to cell.
+
+use std::borrow::Cow;
+use std::future::IntoFuture;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+
+/// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
+pub type Label = Cow<'static, str>;
+
+/// The most records (spans plus marks) one lane keeps. Past it, records are counted,
+/// not kept, and the trace says how many were left out. 4 Mi records is about 256 MiB.
+pub const MAX_RECORDS_PER_LANE: usize = 4 << 20;
+
+/// What a thread or task was doing during a span: the colour on a timeline.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Kind;
+///
+/// assert_eq!(Kind::LockWait.name(), "lock wait");
+/// assert_eq!(Kind::ALL.len(), 7);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Using a CPU: arithmetic, encoding, hashing.
+    Compute,
+    /// Waiting for something else to finish: a join, a condition, a result.
+    Wait,
+    /// Sleeping or waiting on I/O: a timer, a socket, a simulated network call.
+    Io,
+    /// Waiting to acquire a lock that another thread holds.
+    LockWait,
+    /// Holding a lock: the critical section.
+    LockHeld,
+    /// Sending on a channel (including time blocked because it is full).
+    Send,
+    /// Receiving from a channel (including time blocked because it is empty).
+    Recv,
+}
+
+impl Kind {
+    /// Every kind, in legend order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Compute,
+        Kind::Wait,
+        Kind::Io,
+        Kind::LockWait,
+        Kind::LockHeld,
+        Kind::Send,
+        Kind::Recv,
+    ];
+
+    /// The kind's name as the legend prints it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lab::Kind::Io.name(), "sleep / I/O");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Compute => "compute",
+            Kind::Wait => "wait",
+            Kind::Io => "sleep / I/O",
+            Kind::LockWait => "lock wait",
+            Kind::LockHeld => "lock held",
+            Kind::Send => "send",
+            Kind::Recv => "receive",
+        }
+    }
+}
+
+/// One stretch of time on one lane, as read back in a [`Trace`].
+///
+/// Times are measured from the trace's zero: the earliest record in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Span {
+    /// When it began.
+    pub start: Duration,
+    /// When it ended (never before `start`).
+    pub end: Duration,
+    /// What kind of activity it was.
+    pub kind: Kind,
+    /// Its label, e.g. `"frame 3"`.
+    pub label: Label,
+    /// True when the work was cut short: a future dropped before it finished.
+    pub cancelled: bool,
+}
+
+impl Span {
+    /// How long it lasted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lab::{Kind, Span};
+    ///
+    /// let s = Span {
+    ///     start: Duration::from_millis(2),
+    ///     end: Duration::from_millis(5),
+    ///     kind: Kind::Compute,
+    ///     label: "x".into(),
+    ///     cancelled: false,
+    /// };
+    /// assert_eq!(s.duration(), Duration::from_millis(3));
+    /// ```
+    pub fn duration(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+}
+
+/// A moment on one lane: "read balance = 1000", "request 7 accepted".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    /// When it happened, from the trace's zero.
+    pub at: Duration,
+    /// What happened.
+    pub label: Label,
+}
+
+#[derive(Debug)]
+struct RawSpan {
+    start: Instant,
+    end: Instant,
+    kind: Kind,
+    cancelled: bool,
+    label: Label,
+}
+
+#[derive(Debug)]
+struct RawMark {
+    at: Instant,
+    label: Label,
+}
+
+#[derive(Debug, Default)]
+struct LaneBuffer {
+    order: u64,
+    name: Label,
+    spans: Vec<RawSpan>,
+    marks: Vec<RawMark>,
+    left_out: u64,
+}
+
+impl LaneBuffer {
+    fn is_full(&self) -> bool {
+        self.spans.len() + self.marks.len() >= MAX_RECORDS_PER_LANE
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    next_order: AtomicU64,
+    open: AtomicUsize,
+    finished: Mutex<Vec<LaneBuffer>>,
+}
+
+/// Collects what lanes record; clone it into every thread or task that records.
+///
+/// Cloning is cheap (an `Arc`), and every clone feeds the same recording. Create one
+/// per experiment and keep it in a variable: it survives from cell to cell.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Kind, Recorder};
+///
+/// let rec = Recorder::new();
+/// std::thread::scope(|s| {
+///     for i in 0..3 {
+///         let mut lane = rec.lane(format!("thread {i}"));
+///         s.spawn(move || {
+///             lane.span(Kind::Compute, "work", || (0..1000u64).sum::<u64>());
+///             lane.mark("done");
+///         });
+///     }
+/// });
+/// let trace = rec.trace().unwrap();
+/// assert_eq!(trace.lanes().len(), 3);
+/// assert_eq!(trace.span_count(), 3);
+/// assert_eq!(trace.mark_count(), 3);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    shared: Arc<Shared>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
+impl Recorder {
+    /// A new, empty recorder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// assert_eq!(rec.open_lanes(), 0);
+    /// ```
+    pub fn new() -> Recorder {
+        Recorder {
+            shared: Arc::new(Shared {
+                next_order: AtomicU64::new(0),
+                open: AtomicUsize::new(0),
+                finished: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// A lane to record into, named e.g. `"thread 1"` or `"get_user"`.
+    ///
+    /// Move it into the thread or task whose activity it records. Lanes are drawn in
+    /// the order they were created. Two lanes with the same name become one lane in
+    /// the trace, which is how several short-lived handles on one thread (rayon's
+    /// `for_each_init`, say) still draw as one swimlane.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    /// use std::time::Duration;
+    ///
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("main");
+    /// lane.span(Kind::Io, "nap", || std::thread::sleep(Duration::from_millis(1)));
+    /// drop(lane); // hands its records to the recorder
+    /// assert_eq!(rec.trace().unwrap().span_count(), 1);
+    /// ```
+    pub fn lane(&self, name: impl Into<Label>) -> Lane {
+        self.shared.open.fetch_add(1, Ordering::Relaxed);
+        let mut buffer = LaneBuffer {
+            order: self.shared.next_order.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+            ..LaneBuffer::default()
+        };
+        buffer.spans.reserve(256);
+        Lane {
+            buffer,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// A lane named after the thread that calls this: `"worker 2"` on a rayon pool
+    /// thread, the thread's name if it has one, otherwise `"thread <id>"`.
+    ///
+    /// Handy inside `par_iter`, where the closure does not know which thread runs it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let lane = std::thread::Builder::new()
+    ///     .name("loader".into())
+    ///     .spawn({
+    ///         let rec = rec.clone();
+    ///         move || rec.thread_lane().name().to_string()
+    ///     })
+    ///     .unwrap()
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(lane, "loader");
+    /// ```
+    pub fn thread_lane(&self) -> Lane {
+        self.lane(current_thread_label())
+    }
+
+    /// How many lanes are still alive (not yet dropped). Their records are not in a
+    /// trace until they are dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let lane = rec.lane("a");
+    /// assert_eq!(rec.open_lanes(), 1);
+    /// drop(lane);
+    /// assert_eq!(rec.open_lanes(), 0);
+    /// ```
+    pub fn open_lanes(&self) -> usize {
+        self.shared.open.load(Ordering::Relaxed)
+    }
+
+    /// A snapshot of everything the dropped lanes recorded.
+    ///
+    /// Fails, with a message saying why, when nothing has been recorded yet. Lanes
+    /// still alive are left out, and the trace's [notes](Trace::notes) say so.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    ///
+    /// let rec = Recorder::new();
+    /// assert!(rec.trace().is_err()); // nothing yet
+    /// rec.lane("a").mark("hello");
+    /// let trace = rec.trace().unwrap();
+    /// assert_eq!(trace.mark_count(), 1);
+    /// ```
+    pub fn trace(&self) -> Result<Trace> {
+        let open = self.open_lanes();
+        let finished = self
+            .shared
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Trace::from_buffers(&finished, open)
+    }
+
+    /// Forgets everything recorded so far, so the same recorder can run the
+    /// experiment again. Lanes still alive keep recording into it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("first run");
+    /// rec.clear();
+    /// assert!(rec.trace().is_err());
+    /// ```
+    pub fn clear(&self) {
+        self.shared
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// The recording as a timeline chart (see [`Timeline`](crate::Timeline)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("hello");
+    /// let svg = rec.timeline().title("one mark").to_svg().unwrap();
+    /// assert!(svg.contains("one mark"));
+    /// ```
+    pub fn timeline(&self) -> crate::Timeline {
+        crate::Timeline::from_result(self.trace())
+    }
+
+    /// Saves the recording as Chrome trace-event JSON, which opens in Perfetto
+    /// (ui.perfetto.dev) and in `chrome://tracing`. Returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("hello");
+    /// let path = std::env::temp_dir().join("lab-doc-recorder.json");
+    /// assert_eq!(rec.save_chrome_trace(&path).unwrap(), path);
+    /// ```
+    pub fn save_chrome_trace(
+        &self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<std::path::PathBuf> {
+        self.trace()?.save_chrome_trace(path)
+    }
+
+    /// Shows the recording's timeline as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("hello");
+    /// rec.evcxr_display(); // prints the SVG between evcxr's markers
+    /// ```
+    pub fn evcxr_display(&self) {
+        self.timeline().evcxr_display();
+    }
+}
+
+/// Where one thread or task records. Owned by that thread or task; dropping it hands
+/// its records to the [`Recorder`].
+///
+/// Recording is a clock read and a `Vec` push: no lock, no atomic, nothing shared.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Kind, Recorder};
+///
+/// let rec = Recorder::new();
+/// let mut lane = rec.lane("cashier");
+/// let start = lane.now();
+/// let total: u64 = (1..=100).sum();
+/// lane.record(Kind::Compute, "add up", start);
+/// lane.mark(format!("total = {total}"));
+/// assert_eq!(lane.len(), 2);
+/// ```
+#[derive(Debug)]
+pub struct Lane {
+    buffer: LaneBuffer,
+    shared: Arc<Shared>,
+}
+
+impl Lane {
+    /// The lane's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lab::Recorder::new().lane("a").name(), "a");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.buffer.name
+    }
+
+    /// How many records (spans and marks) this lane holds so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// lane.mark("one");
+    /// assert_eq!(lane.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.buffer.spans.len() + self.buffer.marks.len()
+    }
+
+    /// True when nothing has been recorded on this lane yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(lab::Recorder::new().lane("a").is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The current time, to pass to [`record`](Lane::record) later.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let lane = rec.lane("a");
+    /// let t0 = lane.now();
+    /// assert!(t0.elapsed().as_secs() < 1);
+    /// ```
+    #[inline]
+    pub fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Runs `work` and records it as one span of `kind`, labelled `label`; returns what
+    /// `work` returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    ///
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// let x = lane.span(Kind::Compute, "square", || 12 * 12);
+    /// assert_eq!(x, 144);
+    /// ```
+    #[inline]
+    pub fn span<R>(&mut self, kind: Kind, label: impl Into<Label>, work: impl FnOnce() -> R) -> R {
+        let start = Instant::now();
+        let out = work();
+        let end = Instant::now();
+        self.push_span(start, end, kind, label.into(), false);
+        out
+    }
+
+    /// Awaits `future` and records the time until it completes as one span.
+    ///
+    /// If the future is dropped before it completes (a `select!` that picked another
+    /// branch, a `timeout` that fired), the span is still recorded, up to the moment it
+    /// was dropped, with [`Span::cancelled`] set: a timeline draws it cut short.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    /// use std::time::Duration;
+    ///
+    /// let rec = Recorder::new();
+    /// let rt = lab::current_thread_runtime();
+    /// let user = rt.block_on(async {
+    ///     let mut lane = rec.lane("get_user");
+    ///     lane.span_async(Kind::Io, "get_user(42)", async {
+    ///         tokio::time::sleep(Duration::from_millis(2)).await;
+    ///         "ada"
+    ///     })
+    ///     .await
+    /// });
+    /// assert_eq!(user, "ada");
+    /// assert_eq!(rec.trace().unwrap().span_count(), 1);
+    /// ```
+    pub async fn span_async<F: IntoFuture>(
+        &mut self,
+        kind: Kind,
+        label: impl Into<Label>,
+        future: F,
+    ) -> F::Output {
+        let mut guard = SpanGuard {
+            lane: self,
+            start: Instant::now(),
+            kind,
+            label: Some(label.into()),
+            cancelled_on_drop: true,
+        };
+        let out = future.into_future().await;
+        guard.cancelled_on_drop = false;
+        drop(guard);
+        out
+    }
+
+    /// Starts a span that ends when the returned guard is dropped (or
+    /// [`end`](SpanGuard::end)ed): for work that does not fit in a closure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    ///
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// {
+    ///     let _held = lane.enter(Kind::LockHeld, "critical section");
+    ///     // ... work while holding ...
+    /// } // the span ends here
+    /// assert_eq!(lane.len(), 1);
+    /// ```
+    pub fn enter(&mut self, kind: Kind, label: impl Into<Label>) -> SpanGuard<'_> {
+        SpanGuard {
+            start: Instant::now(),
+            lane: self,
+            kind,
+            label: Some(label.into()),
+            cancelled_on_drop: false,
+        }
+    }
+
+    /// Records a span of `kind` from `start` (from [`now`](Lane::now)) until now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    ///
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// let t0 = lane.now();
+    /// std::hint::black_box((0..100).sum::<u32>());
+    /// lane.record(Kind::Compute, "sum", t0);
+    /// assert_eq!(lane.len(), 1);
+    /// ```
+    #[inline]
+    pub fn record(&mut self, kind: Kind, label: impl Into<Label>, start: Instant) {
+        let end = Instant::now();
+        self.push_span(start, end, kind, label.into(), false);
+    }
+
+    /// Records a span between two instants taken earlier. If `end` is before `start`,
+    /// the two are swapped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// let t0 = Instant::now();
+    /// lane.record_between(Kind::Wait, "queued", t0, t0 + Duration::from_millis(3));
+    /// drop(lane);
+    /// let trace = rec.trace().unwrap();
+    /// assert_eq!(trace.lanes()[0].spans[0].duration(), Duration::from_millis(3));
+    /// ```
+    pub fn record_between(
+        &mut self,
+        kind: Kind,
+        label: impl Into<Label>,
+        start: Instant,
+        end: Instant,
+    ) {
+        let (start, end) = if end < start {
+            (end, start)
+        } else {
+            (start, end)
+        };
+        self.push_span(start, end, kind, label.into(), false);
+    }
+
+    /// Records a moment: an instant event with a label, drawn as a tick on the lane.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let mut lane = rec.lane("A");
+    /// lane.mark("read balance = 1000");
+    /// assert_eq!(lane.len(), 1);
+    /// ```
+    #[inline]
+    pub fn mark(&mut self, label: impl Into<Label>) {
+        let at = Instant::now();
+        if self.buffer.is_full() {
+            self.buffer.left_out += 1;
+            return;
+        }
+        self.buffer.marks.push(RawMark {
+            at,
+            label: label.into(),
+        });
+    }
+
+    #[inline]
+    fn push_span(
+        &mut self,
+        start: Instant,
+        end: Instant,
+        kind: Kind,
+        label: Label,
+        cancelled: bool,
+    ) {
+        if self.buffer.is_full() {
+            self.buffer.left_out += 1;
+            return;
+        }
+        self.buffer.spans.push(RawSpan {
+            start,
+            end,
+            kind,
+            cancelled,
+            label,
+        });
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        let buffer = std::mem::take(&mut self.buffer);
+        self.shared
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(buffer);
+        self.shared.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A span in progress, from [`Lane::enter`]; it is recorded when this is dropped.
+#[derive(Debug)]
+pub struct SpanGuard<'a> {
+    lane: &'a mut Lane,
+    start: Instant,
+    kind: Kind,
+    label: Option<Label>,
+    cancelled_on_drop: bool,
+}
+
+impl SpanGuard<'_> {
+    /// Ends the span now (the same as dropping the guard, but easier to read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// let held = lane.enter(lab::Kind::LockHeld, "held");
+    /// held.end();
+    /// assert_eq!(lane.len(), 1);
+    /// ```
+    pub fn end(self) {}
+}
+
+impl Drop for SpanGuard<'_> {
+    fn drop(&mut self) {
+        let end = Instant::now();
+        let label = self.label.take().unwrap_or(Cow::Borrowed(""));
+        let cancelled = self.cancelled_on_drop;
+        self.lane
+            .push_span(self.start, end, self.kind, label, cancelled);
+    }
+}
+
+/// The name [`Recorder::thread_lane`] gives the calling thread.
+fn current_thread_label() -> Label {
+    if let Some(i) = rayon::current_thread_index() {
+        return Cow::Owned(format!("worker {i}"));
+    }
+    let thread = std::thread::current();
+    match thread.name() {
+        Some(name) => Cow::Owned(name.to_string()),
+        None => {
+            // `ThreadId(7)` -> `thread 7`
+            let id = format!("{:?}", thread.id());
+            let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+            Cow::Owned(format!("thread {digits}"))
+        }
+    }
+}
+
+/// One lane of a [`Trace`]: its name, its spans and its marks, sorted by time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneTrace {
+    /// The lane's name.
+    pub name: Label,
+    /// Its spans, sorted by start.
+    pub spans: Vec<Span>,
+    /// Its marks, sorted by time.
+    pub marks: Vec<Mark>,
+}
+
+/// An immutable snapshot of a recording: lanes of spans and marks, with times measured
+/// from the earliest record. Drawing and export work from this.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Kind, Recorder};
+///
+/// let rec = Recorder::new();
+/// let mut a = rec.lane("A");
+/// a.span(Kind::Compute, "x", || ());
+/// drop(a);
+/// let trace = rec.trace().unwrap();
+/// assert_eq!(trace.lanes()[0].name, "A");
+/// assert!(trace.wall() >= trace.lanes()[0].spans[0].duration());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    lanes: Vec<LaneTrace>,
+    notes: Vec<String>,
+}
+
+impl Trace {
+    fn from_buffers(buffers: &[LaneBuffer], open: usize) -> Result<Trace> {
+        let zero = buffers
+            .iter()
+            .flat_map(|b| {
+                let s = b.spans.iter().map(|s| s.start);
+                let m = b.marks.iter().map(|m| m.at);
+                s.chain(m)
+            })
+            .min();
+        let Some(zero) = zero else {
+            let why = if open > 0 {
+                format!(
+                    "nothing recorded yet: {open} lane(s) still open; a lane hands over its \
+                     records when dropped, so join its thread or drop it first"
+                )
+            } else {
+                "nothing recorded yet: create lanes with rec.lane(\"name\") and record \
+                 spans or marks on them"
+                    .to_string()
+            };
+            return Err(Error::new(why));
+        };
+        // Group buffers by name, in order of each name's first lane.
+        let mut order: Vec<&LaneBuffer> = buffers.iter().collect();
+        order.sort_by_key(|b| b.order);
+        let mut lanes: Vec<LaneTrace> = Vec::new();
+        let mut left_out = 0u64;
+        for buffer in order {
+            left_out += buffer.left_out;
+            let lane = match lanes.iter_mut().position(|l| l.name == buffer.name) {
+                Some(i) => &mut lanes[i],
+                None => {
+                    lanes.push(LaneTrace {
+                        name: buffer.name.clone(),
+                        spans: Vec::new(),
+                        marks: Vec::new(),
+                    });
+                    lanes.last_mut().expect("just pushed")
+                }
+            };
+            lane.spans.extend(buffer.spans.iter().map(|s| Span {
+                start: s.start - zero,
+                end: s.end.max(s.start) - zero,
+                kind: s.kind,
+                label: s.label.clone(),
+                cancelled: s.cancelled,
+            }));
+            lane.marks.extend(buffer.marks.iter().map(|m| Mark {
+                at: m.at - zero,
+                label: m.label.clone(),
+            }));
+        }
+        // Lanes with nothing in them are noise on a chart.
+        lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty());
+        for lane in &mut lanes {
+            lane.spans.sort_by_key(|s| (s.start, s.end));
+            lane.marks.sort_by_key(|m| m.at);
+        }
+        let mut notes = Vec::new();
+        if open > 0 {
+            notes.push(format!(
+                "{open} lane(s) still open and not shown: drop them (or join their threads) \
+                 before reading the trace"
+            ));
+        }
+        if left_out > 0 {
+            notes.push(format!(
+                "{left_out} records not kept: a lane keeps at most {MAX_RECORDS_PER_LANE} \
+                 records"
+            ));
+        }
+        Ok(Trace { lanes, notes })
+    }
+
+    /// Builds a trace from lanes given directly: for tests, and for drawing data that
+    /// was not recorded live (an explored schedule, say). Times are used as given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use std::time::Duration;
+    ///
+    /// let ms = Duration::from_millis;
+    /// let lane = LaneTrace {
+    ///     name: "A".into(),
+    ///     spans: vec![Span { start: ms(0), end: ms(2), kind: Kind::Compute,
+    ///                        label: "add".into(), cancelled: false }],
+    ///     marks: vec![],
+    /// };
+    /// let trace = Trace::from_lanes(vec![lane]).unwrap();
+    /// assert_eq!(trace.wall(), ms(2));
+    /// ```
+    pub fn from_lanes(lanes: Vec<LaneTrace>) -> Result<Trace> {
+        let mut lanes = lanes;
+        lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty());
+        if lanes.is_empty() {
+            return Err(Error::new(
+                "nothing to draw: every lane given to Trace::from_lanes is empty",
+            ));
+        }
+        for lane in &mut lanes {
+            for s in &mut lane.spans {
+                if s.end < s.start {
+                    std::mem::swap(&mut s.start, &mut s.end);
+                }
+            }
+            lane.spans.sort_by_key(|s| (s.start, s.end));
+            lane.marks.sort_by_key(|m| m.at);
+        }
+        Ok(Trace {
+            lanes,
+            notes: Vec::new(),
+        })
+    }
+
+    /// The lanes, in the order they were created.
+    pub fn lanes(&self) -> &[LaneTrace] {
+        &self.lanes
+    }
+
+    /// Things a reader of this trace should know: lanes left open, records not kept.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// How many spans, over all lanes.
+    pub fn span_count(&self) -> usize {
+        self.lanes.iter().map(|l| l.spans.len()).sum()
+    }
+
+    /// How many marks, over all lanes.
+    pub fn mark_count(&self) -> usize {
+        self.lanes.iter().map(|l| l.marks.len()).sum()
+    }
+
+    /// From the trace's zero (its earliest record) to its latest record: the wall time
+    /// the recorded work took.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("only");
+    /// assert_eq!(rec.trace().unwrap().wall(), std::time::Duration::ZERO);
+    /// ```
+    pub fn wall(&self) -> Duration {
+        self.lanes
+            .iter()
+            .flat_map(|l| {
+                let s = l.spans.iter().map(|s| s.end);
+                let m = l.marks.iter().map(|m| m.at);
+                s.chain(m)
+            })
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// Total time spent in spans of `kind`, summed over all lanes (so it can exceed
+    /// [`wall`](Trace::wall) when lanes overlap: that is parallelism).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// lane.span(Kind::Compute, "x", || ());
+    /// drop(lane);
+    /// let trace = rec.trace().unwrap();
+    /// assert!(trace.total(Kind::Compute) <= trace.wall());
+    /// assert_eq!(trace.total(Kind::Io), std::time::Duration::ZERO);
+    /// ```
+    pub fn total(&self, kind: Kind) -> Duration {
+        self.lanes
+            .iter()
+            .flat_map(|l| l.spans.iter())
+            .filter(|s| s.kind == kind)
+            .map(Span::duration)
+            .sum()
+    }
+
+    /// The most spans of `kind` in progress at the same moment, over the whole trace:
+    /// 1 means they never overlapped (interleaving at best), more means simultaneity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use std::time::Duration;
+    ///
+    /// let ms = Duration::from_millis;
+    /// let span = |a, b| Span { start: ms(a), end: ms(b), kind: Kind::Compute,
+    ///                          label: "".into(), cancelled: false };
+    /// let lane = |n: &str, s| LaneTrace { name: n.to_string().into(), spans: vec![s], marks: vec![] };
+    /// let t = Trace::from_lanes(vec![lane("a", span(0, 10)), lane("b", span(5, 15))]).unwrap();
+    /// assert_eq!(t.max_overlap(Kind::Compute), 2);
+    /// ```
+    pub fn max_overlap(&self, kind: Kind) -> usize {
+        let mut edges: Vec<(Duration, i32)> = self
+            .lanes
+            .iter()
+            .flat_map(|l| l.spans.iter())
+            .filter(|s| s.kind == kind && s.end > s.start)
+            .flat_map(|s| [(s.start, 1), (s.end, -1)])
+            .collect();
+        // Ends before starts at the same instant: touching spans do not overlap.
+        edges.sort();
+        let (mut now, mut best) = (0i32, 0i32);
+        for (_, d) in edges {
+            now += d;
+            best = best.max(now);
+        }
+        best as usize
+    }
+
+    /// The trace as a timeline chart.
+    pub fn timeline(&self) -> crate::Timeline {
+        crate::Timeline::from_result(Ok(self.clone()))
+    }
+
+    /// Shows the trace's timeline as a cell's output.
+    pub fn evcxr_display(&self) {
+        self.timeline().evcxr_display();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_with_one_name_merge_in_creation_order() {
+        let rec = Recorder::new();
+        let mut first = rec.lane("w");
+        let mut other = rec.lane("other");
+        let mut second = rec.lane("w");
+        second.mark("2");
+        first.mark("1");
+        other.mark("x");
+        drop(second);
+        drop(other);
+        drop(first);
+        let trace = rec.trace().unwrap();
+        let names: Vec<&str> = trace.lanes().iter().map(|l| &*l.name).collect();
+        assert_eq!(names, ["w", "other"]);
+        assert_eq!(trace.lanes()[0].marks.len(), 2);
+        assert!(trace.lanes()[0].marks[0].at <= trace.lanes()[0].marks[1].at);
+    }
+
+    #[test]
+    fn open_lanes_are_reported_not_silently_missing() {
+        let rec = Recorder::new();
+        let mut open = rec.lane("open");
+        open.mark("not yet handed over");
+        let err = rec.trace().unwrap_err();
+        assert!(err.message().contains("1 lane(s) still open"), "{err}");
+        rec.lane("closed").mark("x");
+        let trace = rec.trace().unwrap();
+        assert_eq!(trace.notes().len(), 1);
+        drop(open);
+        assert!(rec.trace().unwrap().notes().is_empty());
+    }
+
+    #[test]
+    fn a_full_lane_counts_what_it_leaves_out() {
+        let rec = Recorder::new();
+        let mut lane = rec.lane("full");
+        lane.buffer.marks.reserve(MAX_RECORDS_PER_LANE);
+        for _ in 0..MAX_RECORDS_PER_LANE + 5 {
+            lane.mark("m");
+        }
+        drop(lane);
+        let trace = rec.trace().unwrap();
+        assert_eq!(trace.mark_count(), MAX_RECORDS_PER_LANE);
+        assert!(trace.notes()[0].starts_with("5 records not kept"));
+    }
+
+    #[test]
+    fn a_dropped_future_leaves_a_cancelled_span() {
+        let rec = Recorder::new();
+        let rt = crate::current_thread_runtime();
+        rt.block_on(async {
+            let mut lane = rec.lane("slow");
+            let slow =
+                lane.span_async(Kind::Io, "slow", tokio::time::sleep(Duration::from_secs(5)));
+            let _ = tokio::time::timeout(Duration::from_millis(5), slow).await;
+        });
+        let trace = rec.trace().unwrap();
+        let span = &trace.lanes()[0].spans[0];
+        assert!(span.cancelled);
+        assert!(span.duration() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn thread_lane_is_named_after_rayon_workers() {
+        let rec = Recorder::new();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let name = pool.install(|| rec.thread_lane().name().to_string());
+        assert_eq!(name, "worker 0");
+    }
+}

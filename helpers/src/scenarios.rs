@@ -1,0 +1,272 @@
+//! Workloads and runtimes that notebooks share: fixed amounts of CPU work, a synthetic
+//! video frame to encode, and thread pools and tokio runtimes a cell creates and drops.
+//!
+//! These are the *materials* of an experiment. The experiment itself (which threads,
+//! which awaits, which locks) is written in the notebook cell.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use crate::error::{Result, check_count};
+
+/// The most threads a pool or runtime from this crate may have.
+pub const MAX_THREADS: usize = 1024;
+
+/// The number of hardware threads this process may run at once (logical cores).
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::cores() >= 1);
+/// ```
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A fixed amount of pure CPU work: `iterations` rounds of a xorshift generator.
+/// Returns the final state so the work cannot be optimised away.
+///
+/// Fixed work, not a fixed time, is what makes parallel timings honest: two threads
+/// sharing one core each take twice as long, as they would with real work.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::spin(1000), lab::spin(1000)); // deterministic
+/// ```
+#[inline(never)]
+pub fn spin(iterations: u64) -> u64 {
+    let mut x = black_box(0x9E37_79B9_7F4A_7C15u64);
+    for _ in 0..iterations {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    black_box(x)
+}
+
+/// CPU work measured in milliseconds of *this machine's* time: calibrated once, then
+/// every call does the same fixed amount of work.
+///
+/// # Examples
+///
+/// ```
+/// let work = lab::CpuWork::calibrate();
+/// let t = std::time::Instant::now();
+/// work.ms(5.0);
+/// // about 5 ms on an idle core (more if the core is shared)
+/// assert!(t.elapsed() >= std::time::Duration::from_millis(2));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CpuWork {
+    iterations_per_ms: u64,
+}
+
+/// The longest single piece of work [`CpuWork::ms`] does; longer asks are capped.
+pub const MAX_WORK_MS: f64 = 60_000.0;
+
+impl CpuWork {
+    /// Measures how many [`spin`] iterations fit in a millisecond on this core
+    /// (takes about 30 ms; the fastest of several tries, so a busy moment does not
+    /// skew it).
+    pub fn calibrate() -> CpuWork {
+        let chunk = 50_000u64;
+        let began = Instant::now();
+        let mut best = Duration::MAX;
+        while began.elapsed() < Duration::from_millis(30) {
+            let t = Instant::now();
+            spin(chunk);
+            best = best.min(t.elapsed());
+        }
+        let per_ms = (chunk as f64 / best.as_secs_f64().max(1e-9) / 1e3) as u64;
+        CpuWork {
+            iterations_per_ms: per_ms.max(1),
+        }
+    }
+
+    /// How many [`spin`] iterations make one millisecond here.
+    pub fn iterations_per_ms(&self) -> u64 {
+        self.iterations_per_ms
+    }
+
+    /// Does `ms` milliseconds' worth of CPU work (as calibrated) and returns a checksum.
+    /// Negative or NaN means none; more than [`MAX_WORK_MS`] is capped, with a one-line
+    /// warning.
+    pub fn ms(&self, ms: f64) -> u64 {
+        let ms = if ms.is_nan() || ms <= 0.0 {
+            0.0
+        } else if ms > MAX_WORK_MS {
+            eprintln!("lab: CpuWork::ms({ms}) capped at {MAX_WORK_MS} ms: ask for less work");
+            MAX_WORK_MS
+        } else {
+            ms
+        };
+        spin((ms * self.iterations_per_ms as f64) as u64)
+    }
+}
+
+/// Width of a synthetic video frame, in pixels.
+pub const FRAME_WIDTH: usize = 320;
+/// Height of a synthetic video frame, in pixels.
+pub const FRAME_HEIGHT: usize = 176;
+
+/// "Encodes" synthetic video frame number `index`: builds a 320×176 grey image that
+/// differs per frame, runs an 8×8 block transform over it, quantises, and returns a
+/// checksum of the result. A few milliseconds of real, cache-friendly arithmetic;
+/// frames are independent, which is what makes video encoding parallel.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::encode_frame(7), lab::encode_frame(7));
+/// assert_ne!(lab::encode_frame(7), lab::encode_frame(8));
+/// ```
+// Matrix arithmetic reads best with indices.
+#[allow(clippy::needless_range_loop)]
+pub fn encode_frame(index: u32) -> u64 {
+    // The frame: a moving diagonal gradient with a little texture.
+    let mut pixels = vec![0i32; FRAME_WIDTH * FRAME_HEIGHT];
+    for (i, p) in pixels.iter_mut().enumerate() {
+        let (x, y) = ((i % FRAME_WIDTH) as u32, (i / FRAME_WIDTH) as u32);
+        let v = x
+            .wrapping_add(y.wrapping_mul(2))
+            .wrapping_add(index.wrapping_mul(3))
+            ^ (x.wrapping_mul(y) >> 5);
+        *p = (v & 0xff) as i32;
+    }
+    // An integer approximation of the 8×8 DCT-II basis, scaled by 64.
+    let mut basis = [[0i32; 8]; 8];
+    for (k, row) in basis.iter_mut().enumerate() {
+        for (n, b) in row.iter_mut().enumerate() {
+            let c = if k == 0 { 0.5f64.sqrt() } else { 1.0 };
+            let angle = std::f64::consts::PI / 8.0 * (n as f64 + 0.5) * k as f64;
+            *b = (64.0 * c * angle.cos()).round() as i32;
+        }
+    }
+    let mut checksum = 0u64;
+    for pass in 0..6u32 {
+        let q = 4 + pass as i32 * 3; // a coarser quantiser each pass, like rate control
+        for by in (0..FRAME_HEIGHT).step_by(8) {
+            for bx in (0..FRAME_WIDTH).step_by(8) {
+                let mut block = [[0i32; 8]; 8];
+                for (r, row) in block.iter_mut().enumerate() {
+                    let start = (by + r) * FRAME_WIDTH + bx;
+                    for (c, v) in row.iter_mut().enumerate() {
+                        *v = pixels[start + c] - 128;
+                    }
+                }
+                // Rows, then columns.
+                let mut tmp = [[0i32; 8]; 8];
+                for r in 0..8 {
+                    for k in 0..8 {
+                        tmp[r][k] = (0..8).map(|n| block[r][n] * basis[k][n]).sum::<i32>() >> 6;
+                    }
+                }
+                for c in 0..8 {
+                    for k in 0..8 {
+                        let coef = (0..8).map(|n| tmp[n][c] * basis[k][n]).sum::<i32>() >> 6;
+                        let level = coef / q;
+                        checksum = checksum
+                            .wrapping_mul(31)
+                            .wrapping_add(level.unsigned_abs() as u64 + (k * 8 + c) as u64);
+                    }
+                }
+            }
+        }
+    }
+    black_box(checksum)
+}
+
+/// A tokio runtime that runs every task on the calling thread: an event loop. Create
+/// it in a cell and drop it there (evcxr's own runtime does not survive between cells).
+///
+/// # Examples
+///
+/// ```
+/// let rt = lab::current_thread_runtime();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("lab: the OS refused to create a tokio runtime (out of file descriptors?)")
+}
+
+/// A tokio runtime with `workers` worker threads, named `tokio worker 0`, `1`, ...
+///
+/// # Examples
+///
+/// ```
+/// let rt = lab::multi_thread_runtime(2).unwrap();
+/// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+/// assert!(lab::multi_thread_runtime(0).is_err());
+/// ```
+pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
+    let workers = check_count("workers", workers, MAX_THREADS, "try lab::cores()")?;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name_fn(move || {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("tokio worker {i}")
+        })
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::new(format!("cannot start a tokio runtime: {e}")))
+}
+
+/// A rayon thread pool with exactly `threads` threads (rayon itself reads 0 as "one per
+/// core", a surprise in a lesson, so 0 is an error here). Run work on it with
+/// `pool.install(|| ...)`; [`Recorder::thread_lane`](crate::Recorder::thread_lane)
+/// names its threads `worker 0`, `worker 1`, ...
+///
+/// # Examples
+///
+/// ```
+/// use rayon::prelude::*;
+///
+/// let pool = lab::thread_pool(2).unwrap();
+/// let sum: u64 = pool.install(|| (1..=100u64).into_par_iter().sum());
+/// assert_eq!(sum, 5050);
+/// assert!(lab::thread_pool(0).is_err());
+/// ```
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| crate::Error::new(format!("cannot start a thread pool: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibrated_work_is_in_the_right_ballpark() {
+        let work = CpuWork::calibrate();
+        let t = Instant::now();
+        work.ms(20.0);
+        let took = t.elapsed();
+        // Generous: a loaded CI core may run it slower, never much faster.
+        assert!(took >= Duration::from_millis(8), "{took:?}");
+    }
+
+    #[test]
+    fn bad_amounts_of_work_do_nothing_or_are_capped() {
+        let work = CpuWork::calibrate();
+        assert_eq!(work.ms(-1.0), spin(0));
+        assert_eq!(work.ms(f64::NAN), spin(0));
+    }
+
+    #[test]
+    fn thread_counts_are_checked() {
+        assert_eq!(
+            thread_pool(0).unwrap_err().to_string(),
+            "lab: threads must be at least 1 (got 0): try lab::cores()"
+        );
+        assert!(thread_pool(MAX_THREADS + 1).is_err());
+        assert!(multi_thread_runtime(MAX_THREADS + 1).is_err());
+    }
+}
