@@ -30,6 +30,7 @@
 //!   thread owns: no lock on the hot path, and nothing lost.
 //! - [`draw`]: [`Timeline`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
 //!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
+//!   [`Table`] shows rows of results as an HTML table.
 //! - [`measure`]: [`Bench`] (warm-up, repetitions, median and spread, speedups) and the
 //!   [`machine`] report that goes with every number.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
@@ -59,7 +60,7 @@ pub mod measure;
 pub mod record;
 pub mod scenarios;
 
-pub use draw::{Bars, Chart, Figure, Lines, Timeline, fmt_duration};
+pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, fmt_duration};
 pub use error::{Error, Result};
 pub use measure::{Bench, Machine, Measurement, machine, measure};
 pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
@@ -92,6 +93,11 @@ pub mod prelude {
         current_thread_runtime, encode_frame, fmt_duration, machine, multi_thread_runtime, spin,
         thread_pool,
     };
+    pub use crate::Table;
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
+    // The crates themselves, so cells can write `tokio::spawn`, `rayon::join`, ...
+    pub use crossbeam;
+    pub use rayon;
+    pub use tokio;
 }

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::draw::{Bars, emit, fmt_duration, three_digits};
+use crate::draw::{Bars, Lines, emit, fmt_duration, three_digits};
 use crate::error::{Error, Result, check_count};
 
 /// The most repetitions a [`Bench`] accepts.
@@ -410,11 +410,64 @@ impl Bench {
         Ok(s / f)
     }
 
+    /// Each variant's speedup over the first: median of the first / its median.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("x").reps(1).run("a", || lab::spin(1000)).run("b", || lab::spin(10));
+    /// assert_eq!(bench.speedups()[0], 1.0);
+    /// ```
+    pub fn speedups(&self) -> Vec<f64> {
+        let Some(first) = self.results.first() else {
+            return Vec::new();
+        };
+        let base = first.median().as_secs_f64();
+        self.results
+            .iter()
+            .map(|m| base / m.median().as_secs_f64().max(1e-12))
+            .collect()
+    }
+
+    /// The speedups as a line chart against `xs` (one x per variant, in order), e.g.
+    /// the thread count of each variant. Add the ideal with
+    /// [`Lines::reference`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("work").reps(1)
+    ///     .run("1 thread", || lab::spin(1000))
+    ///     .run("2 threads", || lab::spin(500));
+    /// let chart = bench.speedup_lines("threads", [1.0, 2.0]);
+    /// assert!(chart.to_svg().is_ok());
+    /// ```
+    pub fn speedup_lines(&self, x_label: &str, xs: impl IntoIterator<Item = f64>) -> Lines {
+        let lines = Lines::new(format!("{}: speedup over the first", self.title))
+            .x_label(x_label)
+            .y_label("× faster than the first");
+        if let Some(e) = &self.error {
+            return lines.fail(e.clone());
+        }
+        let xs: Vec<f64> = xs.into_iter().collect();
+        if xs.len() != self.results.len() {
+            let msg = format!(
+                "speedup_lines got {} x values for {} variants: give one per .run",
+                xs.len(),
+                self.results.len()
+            );
+            return lines.fail(Error::new(msg));
+        }
+        lines
+            .series("measured (median)", xs.into_iter().zip(self.speedups()))
+            .note(machine().one_line())
+    }
+
     /// The bench as a bar chart (what displaying it shows).
     pub fn chart(&self) -> Bars {
         let mut bars = Bars::new(self.title.clone());
         if let Some(e) = &self.error {
-            return bars.bar("error", f64::NAN).note(e.to_string());
+            return bars.fail(e.clone());
         }
         let longest = self.results.iter().map(Measurement::max).max();
         let Some(longest) = longest else {

@@ -113,6 +113,12 @@ impl Bars {
         self
     }
 
+    /// Shows `e` instead of the chart.
+    pub(crate) fn fail(mut self, e: Error) -> Bars {
+        self.error.get_or_insert(e);
+        self
+    }
+
     fn missing_bar(&mut self, what: &str) {
         if self.error.is_none() {
             self.error = Some(Error::new(format!(
@@ -394,6 +400,12 @@ impl Lines {
     /// Width in pixels (320 to 4000; default 960).
     pub fn width(mut self, px: u32) -> Lines {
         self.width = Some(px);
+        self
+    }
+
+    /// Shows `e` instead of the chart.
+    pub(crate) fn fail(mut self, e: Error) -> Lines {
+        self.error.get_or_insert(e);
         self
     }
 

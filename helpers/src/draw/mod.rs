@@ -10,10 +10,13 @@
 //! share their time axis, so the shorter run *looks* shorter.
 
 mod charts;
+mod table;
 mod timeline;
 
 pub use charts::{Bars, Lines};
+pub use table::Table;
 pub use timeline::Timeline;
+use timeline::Axes;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -318,9 +321,9 @@ impl From<Lines> for Chart {
 }
 
 impl Chart {
-    fn height(&self, width: u32, time_axis: Option<Duration>) -> u32 {
+    fn height(&self, width: u32, axes: Axes) -> u32 {
         match self {
-            Chart::Timeline(t) => t.height(width, time_axis),
+            Chart::Timeline(t) => t.height(width, axes),
             Chart::Bars(b) => b.height(),
             Chart::Lines(l) => l.height(width),
         }
@@ -342,9 +345,9 @@ impl Chart {
         }
     }
 
-    fn draw(&self, area: &Area, time_axis: Option<Duration>) -> Result<()> {
+    fn draw(&self, area: &Area, axes: Axes) -> Result<()> {
         match self {
-            Chart::Timeline(t) => t.draw(area, time_axis),
+            Chart::Timeline(t) => t.draw(area, axes),
             Chart::Bars(b) => b.draw(area),
             Chart::Lines(l) => l.draw(area),
         }
@@ -431,11 +434,19 @@ impl Figure {
                 _ => None,
             })
             .max();
-        let heights: Vec<u32> = self
+        let label_px = self
             .parts
             .iter()
-            .map(|p| p.height(width, time_axis))
-            .collect();
+            .filter_map(|p| match p {
+                Chart::Timeline(t) => Some(t.label_px()),
+                _ => None,
+            })
+            .max();
+        let axes = Axes {
+            time: time_axis,
+            label_px,
+        };
+        let heights: Vec<u32> = self.parts.iter().map(|p| p.height(width, axes)).collect();
         let total = title_h + heights.iter().sum::<u32>() + gap * (heights.len() as u32 - 1);
         let mut svg = String::new();
         {
@@ -450,7 +461,7 @@ impl Figure {
             for (part, h) in self.parts.iter().zip(&heights) {
                 let (this, below) = rest.split_vertically(*h + gap);
                 let (this, _gap) = this.split_vertically(*h);
-                part.draw(&this, time_axis)?;
+                part.draw(&this, axes)?;
                 rest = below;
             }
             root.present().map_err(drawing)?;

@@ -103,7 +103,7 @@ impl Timeline {
 
     /// Works out sizes, the time axis, where mark labels go, and the notes, for a
     /// given width and (shared) time axis.
-    fn layout(&self, trace: &Trace, width: u32, time_axis: Option<Duration>) -> Layout {
+    fn layout(&self, trace: &Trace, width: u32, axes: Axes) -> Layout {
         let lanes = &trace.lanes()[..trace.lanes().len().min(MAX_LANES)];
         let names: Vec<String> = lanes.iter().map(|l| shorten(&l.name, 24)).collect();
         let label_px = names
@@ -111,8 +111,10 @@ impl Timeline {
             .map(|s| text_width(s, 15.0))
             .fold(40.0, f64::max)
             .min(220.0) as u32
-            + 14;
-        let extent = time_axis
+            + 22;
+        let label_px = label_px.max(axes.label_px.unwrap_or(0));
+        let extent = axes
+            .time
             .unwrap_or_else(|| trace.wall())
             .max(Duration::from_nanos(10));
         let (unit, per_sec) = time_unit(extent);
@@ -190,11 +192,19 @@ impl Timeline {
         }
     }
 
-    pub(crate) fn height(&self, width: u32, time_axis: Option<Duration>) -> u32 {
+    /// Pixels the lane names need.
+    pub(crate) fn label_px(&self) -> u32 {
+        match &self.trace {
+            Ok(trace) => self.layout(trace, super::DEFAULT_WIDTH, Axes::default()).label_px,
+            Err(_) => 0,
+        }
+    }
+
+    pub(crate) fn height(&self, width: u32, axes: Axes) -> u32 {
         let Ok(trace) = &self.trace else {
             return 100;
         };
-        let layout = self.layout(trace, width, time_axis);
+        let layout = self.layout(trace, width, axes);
         let title = if self.title.is_some() { 30 } else { 0 };
         let lanes: u32 = layout.lane_px.iter().sum();
         title + 24 + lanes + X_AXIS_PX + 12 + layout.notes.len() as u32 * NOTE_LINE
@@ -235,18 +245,18 @@ impl Timeline {
             }
             s.push('\n');
         }
-        for note in self.layout(trace, super::DEFAULT_WIDTH, None).notes {
+        for note in self.layout(trace, super::DEFAULT_WIDTH, Axes::default()).notes {
             let _ = writeln!(s, "note: {note}");
         }
         s.trim_end().to_string()
     }
 
-    /// Draws the timeline on `area`, with a time axis of `time_axis` (shared with other
-    /// timelines in a figure) or of its own trace.
-    pub(crate) fn draw(&self, area: &Area, time_axis: Option<Duration>) -> Result<()> {
+    /// Draws the timeline on `area`, with axes shared with the other timelines of a
+    /// figure, or its own.
+    pub(crate) fn draw(&self, area: &Area, axes: Axes) -> Result<()> {
         let trace = self.trace()?;
         let (width, _) = area.dim_in_pixel();
-        let layout = self.layout(trace, width, time_axis);
+        let layout = self.layout(trace, width, axes);
         let mut rest = area.clone();
         if let Some(title) = &self.title {
             let (top, below) = rest.split_vertically(30);
@@ -436,6 +446,15 @@ impl Timeline {
         }
         Ok(())
     }
+}
+
+/// What the timelines stacked in one figure share, so they line up.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Axes {
+    /// The time axis runs to this (the longest trace's wall time).
+    pub(crate) time: Option<Duration>,
+    /// Lane names get at least this many pixels (the widest names').
+    pub(crate) label_px: Option<u32>,
 }
 
 /// Sizes and positions worked out before drawing.

@@ -1,0 +1,115 @@
+//! A small results table: HTML in JupyterLab, aligned text elsewhere.
+
+use std::fmt::Write as _;
+
+/// Rows of results shown as a table, e.g. the figures a notebook measured, side by side.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Table;
+///
+/// let t = Table::new(["aspect", "concurrency", "parallelism"])
+///     .row(["cores needed", "one", "several"])
+///     .row(["measured", "×9.7 (1 thread)", "×1.9 (2 cores)"]);
+/// assert!(t.to_html().contains("<td>×9.7 (1 thread)</td>"));
+/// assert!(t.to_string().contains("cores needed"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headings.
+    pub fn new<S: ToString>(header: impl IntoIterator<Item = S>) -> Table {
+        Table {
+            header: header.into_iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; missing cells are left blank, extra cells are kept.
+    pub fn row<S: ToString>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
+        self.rows.push(cells.into_iter().map(|c| c.to_string()).collect());
+        self
+    }
+
+    fn columns(&self) -> usize {
+        self.rows
+            .iter()
+            .map(Vec::len)
+            .chain([self.header.len()])
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The table as an HTML fragment.
+    pub fn to_html(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let n = self.columns();
+        let mut h = String::from("<table>\n<thead><tr>");
+        for i in 0..n {
+            let _ = write!(h, "<th>{}</th>", esc(self.header.get(i).map_or("", |s| s)));
+        }
+        h.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            h.push_str("<tr>");
+            for i in 0..n {
+                let _ = write!(h, "<td>{}</td>", esc(row.get(i).map_or("", |s| s)));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody>\n</table>");
+        h
+    }
+
+    /// Shows the table as a cell's output.
+    pub fn evcxr_display(&self) {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT\n\
+             EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
+            self.to_html()
+        );
+        let _ = out.flush();
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.columns();
+        let cell = |row: &Vec<String>, i: usize| row.get(i).cloned().unwrap_or_default();
+        let widths: Vec<usize> = (0..n)
+            .map(|i| {
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|r| cell(r, i).chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |row: &Vec<String>| {
+            (0..n)
+                .map(|i| format!("{:<w$}", cell(row, i), w = widths[i]))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        writeln!(f, "{}", line(&self.header))?;
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        write!(f, "{}", rule.join("  "))?;
+        for row in &self.rows {
+            write!(f, "\n{}", line(row))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The two commands of this project:
+#
+#   ./lab.sh start   set up what is missing, then open JupyterLab on notebooks/
+#   ./lab.sh test    set up what is missing, then run every test (CI runs this)
+#
+# Setup is idempotent: each step checks before it installs, so a second run takes
+# seconds. What it installs:
+#   .venv/                     Python packages from tools/requirements.txt (pinned)
+#   ~/.cargo/bin/evcxr_jupyter evcxr's Jupyter kernel, version $EVCXR_VERSION
+#   the `rust` kernelspec      registered for your user (~/.local/share/jupyter)
+set -euo pipefail
+
+EVCXR_VERSION=0.22.0
+RUST_MIN=1.95
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$ROOT/.venv"
+cd "$ROOT"
+
+say() { printf '\033[1m[lab]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[lab] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+check_rust() {
+    command -v cargo >/dev/null || die "cargo not found: install Rust ≥ $RUST_MIN (https://rustup.rs), then re-run"
+    local v
+    v=$(rustc --version | awk '{print $2}')
+    # sort -V puts the smaller version first.
+    if [ "$(printf '%s\n%s\n' "$RUST_MIN" "$v" | sort -V | head -n1)" != "$RUST_MIN" ]; then
+        die "rustc $v is older than $RUST_MIN, which evcxr $EVCXR_VERSION needs: run 'rustup update stable'"
+    fi
+}
+
+setup_python() {
+    command -v python3 >/dev/null || die "python3 not found: install Python 3.10 or newer"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating the Python environment in .venv/"
+        python3 -m venv "$VENV" || die "python3 -m venv failed: on Debian/Ubuntu, apt-get install python3-venv"
+    fi
+    local want have
+    want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
+    have=$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)
+    if [ "$want" != "$have" ]; then
+        say "installing Python packages (JupyterLab, nbclient, pytest) into .venv/ (about a minute)"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
+        echo "$want" > "$VENV/.requirements.sha256"
+    fi
+}
+
+setup_evcxr() {
+    local bin="${CARGO_HOME:-$HOME/.cargo}/bin/evcxr_jupyter"
+    if cargo install --list 2>/dev/null | grep -q "^evcxr_jupyter v$EVCXR_VERSION:" && [ -x "$bin" ]; then
+        :
+    else
+        say "building evcxr_jupyter $EVCXR_VERSION (first time only: about 7 minutes on 2 cores)"
+        cargo install --locked evcxr_jupyter --version "$EVCXR_VERSION"
+    fi
+    # Register (or refresh) the kernelspec: cheap, and it repairs a stale one.
+    local spec
+    spec=$("$VENV/bin/jupyter" kernelspec list --json 2>/dev/null \
+        | "$VENV/bin/python" -c 'import json,sys; d=json.load(sys.stdin)["kernelspecs"]; print(d.get("rust",{}).get("spec",{}).get("argv",[""])[0])' \
+        || true)
+    if [ "$spec" != "$bin" ]; then
+        say "registering the rust kernel for Jupyter"
+        "$bin" --install >/dev/null
+    fi
+}
+
+setup() {
+    check_rust
+    setup_python
+    setup_evcxr
+}
+
+run_tests() {
+    say "1/5 formatting (cargo fmt --check)"
+    cargo fmt --all -- --check
+    say "2/5 lints (cargo clippy -D warnings)"
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
+    say "3/5 helper crate tests (unit, integration, doc)"
+    cargo test --workspace
+    say "4/5 benchmark figures (printed, not gated)"
+    cargo run --release --quiet -p lab-benchmarks --bin record_cost
+    say "5/5 notebooks: checks, then every notebook run top to bottom in the rust kernel"
+    "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
+}
+
+case "${1:-}" in
+    start)
+        setup
+        shift
+        say "opening JupyterLab on notebooks/ (Ctrl-C twice to stop)"
+        exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 "$@"
+        ;;
+    test)
+        setup
+        run_tests
+        say "all tests passed"
+        ;;
+    setup)
+        setup
+        say "ready: ./lab.sh start opens JupyterLab"
+        ;;
+    *)
+        echo "usage: ./lab.sh start | test | setup" >&2
+        exit 2
+        ;;
+esac

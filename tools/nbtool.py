@@ -1,0 +1,107 @@
+"""Small notebook tooling shared by the tests and by people editing notebooks.
+
+    python tools/nbtool.py strip      remove outputs and execution counts (commit clean)
+    python tools/nbtool.py setup      write tools/setup_cell.rs into every notebook's
+                                      first code cell (the one identical setup cell)
+    python tools/nbtool.py figures NB DIR
+                                      run notebook NB in the rust kernel and save each
+                                      cell's image as DIR/NB-cellN.svg, to look at them
+
+Both rewrite files only when something changes, so running them twice is harmless.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SETUP_CELL = (Path(__file__).resolve().parent / "setup_cell.rs").read_text().strip()
+
+# Cell tags the tests understand.
+TAG_RAISES = "raises-exception"  # the cell must fail (e.g. it shows a compiler error)
+TAG_PANIC = "expect-panic"  # a panic message in this cell's output is the lesson
+TAG_CHART = "chart"  # the cell must display an image
+TAG_SLOW = "slow"  # the cell may take up to SLOW_BUDGET_S instead of CELL_BUDGET_S
+
+CELL_BUDGET_S = 30.0
+SLOW_BUDGET_S = 120.0
+SETUP_BUDGET_S = 600.0  # the first cell compiles the helpers and, cold, their deps
+
+
+def notebook_paths() -> list[Path]:
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def budget(cell, is_setup: bool) -> float:
+    if is_setup:
+        return SETUP_BUDGET_S
+    return SLOW_BUDGET_S if TAG_SLOW in tags(cell) else CELL_BUDGET_S
+
+
+def write_if_changed(path: Path, nb) -> bool:
+    new = nbformat.writes(nb) + "\n"
+    if path.read_text() != new:
+        path.write_text(new)
+        return True
+    return False
+
+
+def strip(nb) -> None:
+    for cell in code_cells(nb):
+        cell.outputs = []
+        cell.execution_count = None
+        cell.metadata.pop("execution", None)
+
+
+def set_setup(nb) -> None:
+    cells = code_cells(nb)
+    if cells:
+        cells[0].source = SETUP_CELL
+
+
+def save_figures(path: Path, out: Path) -> None:
+    from test_notebooks import execute
+
+    nb, _ = execute(path)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            svg = o.get("data", {}).get("image/svg+xml")
+            if svg:
+                target = out / f"{path.stem}-cell{i}.svg"
+                target.write_text(svg)
+                print(f"saved {target}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 4 and argv[1] == "figures":
+        save_figures(Path(argv[2]).resolve(), Path(argv[3]))
+        return 0
+    if len(argv) != 2 or argv[1] not in ("strip", "setup"):
+        print(__doc__)
+        return 2
+    for path in notebook_paths():
+        nb = read(path)
+        strip(nb) if argv[1] == "strip" else set_setup(nb)
+        if write_if_changed(path, nb):
+            print(f"rewrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,3 @@
+:cache 1024
+:dep lab = { path = "../helpers" }
+use lab::prelude::*;

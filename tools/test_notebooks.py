@@ -1,0 +1,188 @@
+"""Every notebook, checked as committed and then run top to bottom in the real `rust`
+kernel (evcxr_jupyter), the way a learner would run it.
+
+evcxr reports a panic as success and prints it to stderr, so a plain
+`nbconvert --execute` passes a broken notebook. These tests read every output.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import nbtool
+from nbtool import TAG_CHART, TAG_PANIC, TAG_RAISES, code_cells, tags
+
+NOTEBOOKS = nbtool.notebook_paths()
+IDS = [p.stem for p in NOTEBOOKS]
+REPORT = nbtool.ROOT / "reports" / "notebook-timings.json"
+IMAGE_TYPES = ("image/svg+xml", "image/png")
+
+# The anatomy every notebook shares (DEVELOPERS.md): checked by heading text.
+REQUIRED_SECTIONS = ["Learning goals", "Time budget", "Summary", "Exercises"]
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2, "expected notebooks/NN-name.ipynb files"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_without_outputs(path: Path):
+    nb = nbtool.read(path)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"cells {dirty} have outputs: run `python tools/nbtool.py strip`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cell_is_the_shared_one(path: Path):
+    first = code_cells(nbtool.read(path))[0]
+    assert first.source.strip() == nbtool.SETUP_CELL, (
+        "the first code cell must be tools/setup_cell.rs exactly: run `python tools/nbtool.py setup`"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_anatomy(path: Path):
+    nb = nbtool.read(path)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "starts with a title"
+    headings = " | ".join(
+        line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("#")
+    )
+    missing = [s for s in REQUIRED_SECTIONS if s.lower() not in headings.lower()]
+    assert not missing, f"missing sections {missing}; headings: {headings}"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "<details>" in text, "exercises come with solutions, folded in <details>"
+    assert "kernelspec" in nb.metadata and nb.metadata.kernelspec.name == "rust"
+
+
+def problems(nb) -> list[str]:
+    """What is wrong with an executed notebook, one line per problem."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = f"cell {i} ({cell.source.strip().splitlines()[0][:50]!r})" if cell.source.strip() else f"cell {i}"
+        t = tags(cell)
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        text += "".join(
+            o.get("data", {}).get("text/plain", "") for o in cell.outputs if o.output_type in ("display_data", "execute_result")
+        )
+        if errors and TAG_RAISES not in t:
+            e = errors[0]
+            detail = (e.get("evalue") or "") + " ".join(e.get("traceback", []))
+            detail = re.sub(r"\s+", " ", re.sub(r"\x1b\[[0-9;]*m", "", detail))[:400]
+            found.append(f"{where}: failed: {detail}")
+        if TAG_RAISES in t and not errors:
+            found.append(f"{where}: tagged {TAG_RAISES} but did not fail")
+        if "panicked at" in text and TAG_PANIC not in t:
+            line = next(l for l in text.splitlines() if "panicked at" in l)
+            msg = text.split(line, 1)[1].strip().splitlines()[:1]
+            found.append(f"{where}: panicked: {line.strip()} {msg}")
+        if TAG_PANIC in t and "panicked at" not in text:
+            found.append(f"{where}: tagged {TAG_PANIC} but did not panic")
+        if TAG_CHART in t:
+            images = [o for o in cell.outputs if any(k in o.get("data", {}) for k in IMAGE_TYPES)]
+            if not images:
+                shown = re.sub(r"\s+", " ", text)[:200]
+                found.append(f"{where}: tagged {TAG_CHART} but showed no image (it showed: {shown!r})")
+        if "⚠ lab:" in text and TAG_RAISES not in t and TAG_PANIC not in t:
+            found.append(f"{where}: a helper reported an error: {text.split('⚠ lab:', 1)[1].splitlines()[0]}")
+    return found
+
+
+def execute(path: Path):
+    """Runs the notebook in the rust kernel; returns it with outputs, and timings."""
+    nb = nbtool.read(path)
+    client = NotebookClient(
+        nb,
+        kernel_name="rust",
+        timeout=int(nbtool.SETUP_BUDGET_S),
+        allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    timings = {"notebook": path.stem, "cells": []}
+    t0 = time.monotonic()
+    with client.setup_kernel():
+        timings["kernel_ready_s"] = round(time.monotonic() - t0, 2)
+        first_code = True
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            t = time.monotonic()
+            client.execute_cell(cell, index)
+            took = time.monotonic() - t
+            timings["cells"].append(
+                {
+                    "index": index,
+                    "seconds": round(took, 3),
+                    "budget": nbtool.budget(cell, first_code),
+                    "first_line": cell.source.strip().splitlines()[0][:60] if cell.source.strip() else "",
+                }
+            )
+            first_code = False
+    timings["total_s"] = round(time.monotonic() - t0, 2)
+    return nb, timings
+
+
+def save_timings(timings: dict) -> None:
+    REPORT.parent.mkdir(exist_ok=True)
+    data = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    data[timings["notebook"]] = timings
+    REPORT.write_text(json.dumps(data, indent=1) + "\n")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_runs_in_the_rust_kernel(path: Path):
+    nb, timings = execute(path)
+    save_timings(timings)
+    slow = [
+        f"cell {c['index']} ({c['first_line']!r}) took {c['seconds']:.1f} s, budget {c['budget']:.0f} s"
+        for c in timings["cells"]
+        if c["seconds"] > c["budget"]
+    ]
+    found = problems(nb) + slow
+    cells = ", ".join(f"{c['index']}:{c['seconds']:.1f}s" for c in timings["cells"])
+    print(f"\n{path.stem}: kernel ready {timings['kernel_ready_s']} s, total {timings['total_s']} s; cells {cells}")
+    assert not found, "\n".join(found)
+
+
+# The checker itself, on hand-made executed notebooks: a check that cannot fail is no check.
+def _executed(source: str, outputs: list, cell_tags: list[str] = ()) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(cell_tags)})
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    nb.cells = [cell]
+    return nb
+
+
+PANIC = {"output_type": "stream", "name": "stderr", "text": "thread '<unnamed>' panicked at src/lib.rs:1:1:\nboom\n"}
+SVG = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"image/svg+xml": "<svg/>", "text/plain": "t"}}
+ERROR = {"output_type": "error", "ename": "Error", "evalue": "cannot borrow", "traceback": []}
+
+
+@pytest.mark.parametrize(
+    "outputs, cell_tags, expect",
+    [
+        ([PANIC], [], "panicked"),
+        ([PANIC], [TAG_PANIC], None),
+        ([], [TAG_PANIC], "did not panic"),
+        ([ERROR], [], "failed"),
+        ([ERROR], [TAG_RAISES], None),
+        ([], [TAG_RAISES], "did not fail"),
+        ([], [TAG_CHART], "showed no image"),
+        ([SVG], [TAG_CHART], None),
+        ([{"output_type": "stream", "name": "stdout", "text": "⚠ lab: reps must be at least 1\n"}], [], "helper reported"),
+    ],
+)
+def test_the_checker_catches_what_evcxr_lets_through(outputs, cell_tags, expect):
+    found = problems(_executed("x", outputs, cell_tags))
+    if expect is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expect in found[0], found
