@@ -24,3 +24,10 @@ def pytest_terminal_summary(terminalreporter):
             f"{name:<28} kernel {t['kernel_ready_s']:>5.1f}  setup cell {setup:>6.1f}  "
             f"other cells: median {median:>5.2f}, max {max(rest, default=0):>5.2f}  total {t['total_s']:>6.1f}"
         )
+
+
+def pytest_sessionstart(session):
+    # Timings describe this run only.
+    import nbtool
+
+    (nbtool.ROOT / "reports" / "notebook-timings.json").unlink(missing_ok=True)

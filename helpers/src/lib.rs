@@ -88,12 +88,12 @@ pub use tokio;
 /// let _ = Duration::from_millis(1);
 /// ```
 pub mod prelude {
+    pub use crate::Table;
     pub use crate::{
         Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Recorder, Timeline, Trace, cores,
         current_thread_runtime, encode_frame, fmt_duration, machine, multi_thread_runtime, spin,
         thread_pool,
     };
-    pub use crate::Table;
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
     // The crates themselves, so cells can write `tokio::spawn`, `rayon::join`, ...

@@ -124,16 +124,17 @@ pub const FRAME_HEIGHT: usize = 176;
 // Matrix arithmetic reads best with indices.
 #[allow(clippy::needless_range_loop)]
 pub fn encode_frame(index: u32) -> u64 {
-    // The frame: a moving diagonal gradient with a little texture.
-    let mut pixels = vec![0i32; FRAME_WIDTH * FRAME_HEIGHT];
-    for (i, p) in pixels.iter_mut().enumerate() {
-        let (x, y) = ((i % FRAME_WIDTH) as u32, (i / FRAME_WIDTH) as u32);
+    // The frame: a moving diagonal gradient with a little texture. Pixels are made on
+    // the fly, block by block: a whole-frame buffer per call would make the allocator
+    // (mmap and page faults, serialised in the kernel) the bottleneck, not the CPU.
+    let pixel = |x: usize, y: usize| -> i32 {
+        let (x, y) = (x as u32, y as u32);
         let v = x
             .wrapping_add(y.wrapping_mul(2))
             .wrapping_add(index.wrapping_mul(3))
             ^ (x.wrapping_mul(y) >> 5);
-        *p = (v & 0xff) as i32;
-    }
+        (v & 0xff) as i32
+    };
     // An integer approximation of the 8×8 DCT-II basis, scaled by 64.
     let mut basis = [[0i32; 8]; 8];
     for (k, row) in basis.iter_mut().enumerate() {
@@ -150,9 +151,8 @@ pub fn encode_frame(index: u32) -> u64 {
             for bx in (0..FRAME_WIDTH).step_by(8) {
                 let mut block = [[0i32; 8]; 8];
                 for (r, row) in block.iter_mut().enumerate() {
-                    let start = (by + r) * FRAME_WIDTH + bx;
                     for (c, v) in row.iter_mut().enumerate() {
-                        *v = pixels[start + c] - 128;
+                        *v = pixel(bx + c, by + r) - 128;
                     }
                 }
                 // Rows, then columns.

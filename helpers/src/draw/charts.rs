@@ -539,10 +539,24 @@ impl Lines {
             .y_label_area_size(64)
             .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..(y1 * 1.08))
             .map_err(drawing)?;
+        // Whole-number x values (thread counts, sizes) get one tick each when few.
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let x_ticks = if xs.len() <= 16 && xs.iter().all(|x| x.fract() == 0.0) {
+            xs.len().max(2)
+        } else {
+            10
+        };
         chart
             .configure_mesh()
             .bold_line_style(RGBColor(225, 225, 225))
             .light_line_style(WHITE)
+            .x_labels(x_ticks)
             .x_label_formatter(&|v| super::axis_number(*v))
             .y_label_formatter(&|v| super::axis_number(*v))
             .label_style((FONT, 15))

@@ -15,8 +15,8 @@ mod timeline;
 
 pub use charts::{Bars, Lines};
 pub use table::Table;
-pub use timeline::Timeline;
 use timeline::Axes;
+pub use timeline::Timeline;
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -32,7 +32,8 @@ impl Table {
 
     /// Adds a row; missing cells are left blank, extra cells are kept.
     pub fn row<S: ToString>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
-        self.rows.push(cells.into_iter().map(|c| c.to_string()).collect());
+        self.rows
+            .push(cells.into_iter().map(|c| c.to_string()).collect());
         self
     }
 

@@ -195,7 +195,10 @@ impl Timeline {
     /// Pixels the lane names need.
     pub(crate) fn label_px(&self) -> u32 {
         match &self.trace {
-            Ok(trace) => self.layout(trace, super::DEFAULT_WIDTH, Axes::default()).label_px,
+            Ok(trace) => {
+                self.layout(trace, super::DEFAULT_WIDTH, Axes::default())
+                    .label_px
+            }
             Err(_) => 0,
         }
     }
@@ -245,7 +248,10 @@ impl Timeline {
             }
             s.push('\n');
         }
-        for note in self.layout(trace, super::DEFAULT_WIDTH, Axes::default()).notes {
+        for note in self
+            .layout(trace, super::DEFAULT_WIDTH, Axes::default())
+            .notes
+        {
             let _ = writeln!(s, "note: {note}");
         }
         s.trim_end().to_string()
@@ -380,12 +386,13 @@ impl Timeline {
             let mut cuts = Vec::new();
             for b in &blocks {
                 let x0 = to_x(b.start);
-                let x1 = to_x(b.end).max(x0 + px);
+                // Never thinner than 2 px, so the shortest span still shows.
+                let x1 = to_x(b.end).max(x0 + 2.0 * px);
                 rects.push(Rectangle::new(
                     [(x0, y0), (x1, y1)],
                     kind_colour(b.kind).filled(),
                 ));
-                if outline {
+                if outline && x1 - x0 >= 6.0 * px {
                     // A white edge keeps back-to-back spans apart.
                     edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
                 }
