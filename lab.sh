@@ -76,8 +76,9 @@ run_tests() {
     cargo fmt --all -- --check
     say "2/5 lints (cargo clippy -D warnings)"
     cargo clippy --workspace --all-targets --quiet -- -D warnings
-    say "3/5 helper crate tests (unit, integration, doc)"
+    say "3/5 helper crate tests (unit, integration, doc) and its docs"
     cargo test --workspace
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     say "4/5 benchmark figures (printed, not gated)"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
     say "5/5 notebooks: checks, then every notebook run top to bottom in the rust kernel"

@@ -81,6 +81,15 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 
 /// `Result` with [`Error`] as its error.
+///
+/// # Examples
+///
+/// ```
+/// fn pool() -> lab::Result<rayon::ThreadPool> {
+///     lab::thread_pool(2)
+/// }
+/// assert!(pool().is_ok());
+/// ```
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Checks that a count is at least 1 and at most `max`, with a message that names it.

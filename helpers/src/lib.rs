@@ -31,7 +31,7 @@
 //! - [`draw`]: [`Timeline`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
 //!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
 //!   [`Table`] shows rows of results as an HTML table.
-//! - [`measure`]: [`Bench`] (warm-up, repetitions, median and spread, speedups) and the
+//! - [`measure`](mod@measure): [`Bench`] (warm-up, repetitions, median and spread, speedups) and the
 //!   [`machine`] report that goes with every number.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
 //!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.

@@ -9,8 +9,20 @@ use crate::draw::{Bars, Lines, emit, fmt_duration, three_digits};
 use crate::error::{Error, Result, check_count};
 
 /// The most repetitions a [`Bench`] accepts.
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::Bench::new("t").reps(lab::measure::MAX_REPS + 1).get("x").is_err());
+/// ```
 pub const MAX_REPS: usize = 10_000;
 /// A [`Bench`] stops repeating a variant once it has spent this long on it, and says so.
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::measure::TIME_BUDGET_PER_VARIANT.as_secs() >= 10);
+/// ```
 pub const TIME_BUDGET_PER_VARIANT: Duration = Duration::from_secs(30);
 
 /// What a measurement ran on: cores, CPU, OS, compiler, clock, optimisation.
@@ -155,6 +167,12 @@ impl Machine {
     }
 
     /// Shows the report as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::machine().evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         crate::draw::emit_text_only(&self.to_string());
     }
@@ -204,6 +222,12 @@ pub struct Measurement {
 
 impl Measurement {
     /// A measurement from samples taken elsewhere. Fails if there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(lab::Measurement::from_samples("x", vec![]).is_err());
+    /// ```
     pub fn from_samples(name: impl Into<String>, samples: Vec<Duration>) -> Result<Measurement> {
         let name = name.into();
         if samples.is_empty() {
@@ -219,16 +243,37 @@ impl Measurement {
     }
 
     /// The variant's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lab::measure("sum", 1, || 1 + 1).unwrap();
+    /// assert_eq!(m.name(), "sum");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// Every repetition's time, in the order they ran (warm-ups not included).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lab::measure("sum", 4, || 1 + 1).unwrap();
+    /// assert_eq!(m.samples().len(), 4);
+    /// ```
     pub fn samples(&self) -> &[Duration] {
         &self.samples
     }
 
     /// The median repetition (the mean of the middle two for an even count).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lab::measure("nap", 3, || std::thread::sleep(std::time::Duration::from_millis(1))).unwrap();
+    /// assert!(m.median() >= std::time::Duration::from_millis(1));
+    /// ```
     pub fn median(&self) -> Duration {
         let mut s = self.samples.clone();
         s.sort();
@@ -241,11 +286,25 @@ impl Measurement {
     }
 
     /// The fastest repetition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lab::measure("x", 3, || lab::spin(100)).unwrap();
+    /// assert!(m.min() <= m.median());
+    /// ```
     pub fn min(&self) -> Duration {
         self.samples.iter().copied().min().unwrap_or_default()
     }
 
     /// The slowest repetition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lab::measure("x", 3, || lab::spin(100)).unwrap();
+    /// assert!(m.max() >= m.median());
+    /// ```
     pub fn max(&self) -> Duration {
         self.samples.iter().copied().max().unwrap_or_default()
     }
@@ -301,6 +360,13 @@ pub struct Bench {
 
 impl Bench {
     /// A bench with 1 warm-up and 5 repetitions per variant.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("sorting").run("sort", || vec![3, 1, 2].sort());
+    /// assert_eq!(bench.measurements()[0].samples().len(), 5);
+    /// ```
     pub fn new(title: impl Into<String>) -> Bench {
         Bench {
             title: title.into(),
@@ -312,6 +378,14 @@ impl Bench {
     }
 
     /// Runs before timing, not kept (default 1). 0 is allowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut calls = 0;
+    /// lab::Bench::new("t").warmup(3).reps(1).run("a", || calls += 1);
+    /// assert_eq!(calls, 4);
+    /// ```
     pub fn warmup(mut self, runs: usize) -> Bench {
         if runs > MAX_REPS {
             self.fail(check_count("warmup", runs, MAX_REPS, "try .warmup(1)").err());
@@ -322,6 +396,14 @@ impl Bench {
     }
 
     /// Timed runs per variant (default 5; at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(2).run("a", || ());
+    /// assert_eq!(bench.get("a").unwrap().samples().len(), 2);
+    /// assert!(lab::Bench::new("t").reps(0).get("a").is_err());
+    /// ```
     pub fn reps(mut self, runs: usize) -> Bench {
         match check_count("reps", runs, MAX_REPS, "try .reps(5)") {
             Ok(n) => self.reps = n,
@@ -338,6 +420,14 @@ impl Bench {
 
     /// Times `job`: warm-ups first, then the repetitions. What `job` returns is passed
     /// through `black_box`, so the optimiser cannot skip the work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let data: Vec<u64> = (0..1000).collect();
+    /// let bench = lab::Bench::new("sum").reps(2).run("iter", || data.iter().sum::<u64>());
+    /// assert!(bench.get("iter").is_ok());
+    /// ```
     pub fn run<R>(mut self, name: impl Into<String>, mut job: impl FnMut() -> R) -> Bench {
         let name = name.into();
         if self.error.is_some() {
@@ -381,11 +471,26 @@ impl Bench {
     }
 
     /// Every variant measured so far, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(1).run("a", || ()).run("b", || ());
+    /// assert_eq!(bench.measurements().len(), 2);
+    /// ```
     pub fn measurements(&self) -> &[Measurement] {
         &self.results
     }
 
     /// One variant's measurement, by name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(1).run("a", || ());
+    /// assert!(bench.get("a").is_ok());
+    /// assert!(bench.get("z").unwrap_err().to_string().contains("no variant named"));
+    /// ```
     pub fn get(&self, name: &str) -> Result<&Measurement> {
         if let Some(e) = &self.error {
             return Err(e.clone());
@@ -399,6 +504,15 @@ impl Bench {
     }
 
     /// How many times faster `fast` was than `slow`: median of `slow` / median of `fast`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(3)
+    ///     .run("more", || lab::spin(200_000))
+    ///     .run("less", || lab::spin(1_000));
+    /// assert!(bench.speedup("more", "less").unwrap() > 1.0);
+    /// ```
     pub fn speedup(&self, slow: &str, fast: &str) -> Result<f64> {
         let s = self.get(slow)?.median().as_secs_f64();
         let f = self.get(fast)?.median().as_secs_f64();
@@ -478,6 +592,13 @@ impl Bench {
     }
 
     /// The bench as a bar chart (what displaying it shows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(1).run("a", || ());
+    /// assert!(bench.chart().to_svg().is_ok());
+    /// ```
     pub fn chart(&self) -> Bars {
         let mut bars = Bars::new(self.title.clone());
         if let Some(e) = &self.error {
@@ -514,6 +635,12 @@ impl Bench {
     }
 
     /// Shows the bench as a cell's output: the chart, or a one-line message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Bench::new("t").reps(1).run("a", || ()).evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         if let Some(e) = &self.error {
             return e.evcxr_display();

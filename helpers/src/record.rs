@@ -13,6 +13,7 @@
 //! A recorder held in a notebook variable survives from cell to cell.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,10 +22,25 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 
 /// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
+///
+/// # Examples
+///
+/// ```
+/// let fixed: lab::Label = "read".into();
+/// let made: lab::Label = format!("frame {}", 3).into();
+/// assert_eq!(made, "frame 3");
+/// assert_eq!(fixed, "read");
+/// ```
 pub type Label = Cow<'static, str>;
 
 /// The most records (spans plus marks) one lane keeps. Past it, records are counted,
 /// not kept, and the trace says how many were left out. 4 Mi records is about 256 MiB.
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::record::MAX_RECORDS_PER_LANE >= 1_000_000);
+/// ```
 pub const MAX_RECORDS_PER_LANE: usize = 4 << 20;
 
 /// What a thread or task was doing during a span: the colour on a timeline.
@@ -57,6 +73,13 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in legend order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let names: Vec<&str> = lab::Kind::ALL.iter().map(|k| k.name()).collect();
+    /// assert_eq!(names[0], "compute");
+    /// ```
     pub const ALL: [Kind; 7] = [
         Kind::Compute,
         Kind::Wait,
@@ -90,6 +113,17 @@ impl Kind {
 /// One stretch of time on one lane, as read back in a [`Trace`].
 ///
 /// Times are measured from the trace's zero: the earliest record in it.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").span(lab::Kind::Compute, "add", || 1 + 1);
+/// let trace = rec.trace().unwrap();
+/// let span = &trace.lanes()[0].spans[0];
+/// assert_eq!(span.label, "add");
+/// assert!(!span.cancelled);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Span {
     /// When it began.
@@ -128,6 +162,16 @@ impl Span {
 }
 
 /// A moment on one lane: "read balance = 1000", "request 7 accepted".
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").mark("hello");
+/// let trace = rec.trace().unwrap();
+/// let mark = &trace.lanes()[0].marks[0];
+/// assert_eq!(mark.label, "hello");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mark {
     /// When it happened, from the trace's zero.
@@ -671,6 +715,16 @@ impl Drop for Lane {
 }
 
 /// A span in progress, from [`Lane::enter`]; it is recorded when this is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// let mut lane = rec.lane("a");
+/// let guard = lane.enter(lab::Kind::Wait, "waiting");
+/// drop(guard); // recorded here
+/// assert_eq!(lane.len(), 1);
+/// ```
 #[derive(Debug)]
 pub struct SpanGuard<'a> {
     lane: &'a mut Lane,
@@ -723,6 +777,16 @@ fn current_thread_label() -> Label {
 }
 
 /// One lane of a [`Trace`]: its name, its spans and its marks, sorted by time.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").mark("m");
+/// let trace = rec.trace().unwrap();
+/// let lane: &lab::LaneTrace = &trace.lanes()[0];
+/// assert_eq!(lane.name, "a");
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct LaneTrace {
     /// The lane's name.
@@ -782,20 +846,19 @@ impl Trace {
         let mut order: Vec<&LaneBuffer> = buffers.iter().collect();
         order.sort_by_key(|b| b.order);
         let mut lanes: Vec<LaneTrace> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
         let mut left_out = 0u64;
         for buffer in order {
             left_out += buffer.left_out;
-            let lane = match lanes.iter_mut().position(|l| l.name == buffer.name) {
-                Some(i) => &mut lanes[i],
-                None => {
-                    lanes.push(LaneTrace {
-                        name: buffer.name.clone(),
-                        spans: Vec::new(),
-                        marks: Vec::new(),
-                    });
-                    lanes.last_mut().expect("just pushed")
-                }
-            };
+            let i = *by_name.entry(&buffer.name).or_insert_with(|| {
+                lanes.push(LaneTrace {
+                    name: buffer.name.clone(),
+                    spans: Vec::new(),
+                    marks: Vec::new(),
+                });
+                lanes.len() - 1
+            });
+            let lane = &mut lanes[i];
             lane.spans.extend(buffer.spans.iter().map(|s| Span {
                 start: s.start - zero,
                 end: s.end.max(s.start) - zero,
@@ -873,21 +936,55 @@ impl Trace {
     }
 
     /// The lanes, in the order they were created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// rec.lane("b").mark("m");
+    /// assert_eq!(rec.trace().unwrap().lanes().len(), 2);
+    /// ```
     pub fn lanes(&self) -> &[LaneTrace] {
         &self.lanes
     }
 
     /// Things a reader of this trace should know: lanes left open, records not kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("closed").mark("m");
+    /// let _open = rec.lane("open");
+    /// assert!(rec.trace().unwrap().notes()[0].contains("still open"));
+    /// ```
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
 
     /// How many spans, over all lanes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").span(lab::Kind::Io, "x", || ());
+    /// assert_eq!(rec.trace().unwrap().span_count(), 1);
+    /// ```
     pub fn span_count(&self) -> usize {
         self.lanes.iter().map(|l| l.spans.len()).sum()
     }
 
     /// How many marks, over all lanes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("x");
+    /// assert_eq!(rec.trace().unwrap().mark_count(), 1);
+    /// ```
     pub fn mark_count(&self) -> usize {
         self.lanes.iter().map(|l| l.marks.len()).sum()
     }
@@ -973,11 +1070,27 @@ impl Trace {
     }
 
     /// The trace as a timeline chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("x");
+    /// assert!(rec.trace().unwrap().timeline().to_svg().is_ok());
+    /// ```
     pub fn timeline(&self) -> crate::Timeline {
         crate::Timeline::from_result(Ok(self.clone()))
     }
 
     /// Shows the trace's timeline as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("x");
+    /// rec.trace().unwrap().evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         self.timeline().evcxr_display();
     }

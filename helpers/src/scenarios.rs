@@ -10,6 +10,12 @@ use std::time::{Duration, Instant};
 use crate::error::{Result, check_count};
 
 /// The most threads a pool or runtime from this crate may have.
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::thread_pool(lab::scenarios::MAX_THREADS + 1).is_err());
+/// ```
 pub const MAX_THREADS: usize = 1024;
 
 /// The number of hardware threads this process may run at once (logical cores).
@@ -63,12 +69,25 @@ pub struct CpuWork {
 }
 
 /// The longest single piece of work [`CpuWork::ms`] does; longer asks are capped.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::scenarios::MAX_WORK_MS, 60_000.0);
+/// ```
 pub const MAX_WORK_MS: f64 = 60_000.0;
 
 impl CpuWork {
     /// Measures how many [`spin`] iterations fit in a millisecond on this core
     /// (takes about 30 ms; the fastest of several tries, so a busy moment does not
     /// skew it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let work = lab::CpuWork::calibrate();
+    /// assert!(work.iterations_per_ms() > 0);
+    /// ```
     pub fn calibrate() -> CpuWork {
         let chunk = 50_000u64;
         let began = Instant::now();
@@ -85,6 +104,13 @@ impl CpuWork {
     }
 
     /// How many [`spin`] iterations make one millisecond here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let work = lab::CpuWork::calibrate();
+    /// assert_eq!(work.ms(1.0), lab::spin(work.iterations_per_ms()));
+    /// ```
     pub fn iterations_per_ms(&self) -> u64 {
         self.iterations_per_ms
     }
@@ -92,6 +118,14 @@ impl CpuWork {
     /// Does `ms` milliseconds' worth of CPU work (as calibrated) and returns a checksum.
     /// Negative or NaN means none; more than [`MAX_WORK_MS`] is capped, with a one-line
     /// warning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let work = lab::CpuWork::calibrate();
+    /// let a = work.ms(0.5);
+    /// assert_eq!(a, work.ms(0.5)); // the same work every time
+    /// ```
     pub fn ms(&self, ms: f64) -> u64 {
         let ms = if ms.is_nan() || ms <= 0.0 {
             0.0
@@ -106,8 +140,20 @@ impl CpuWork {
 }
 
 /// Width of a synthetic video frame, in pixels.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::scenarios::FRAME_WIDTH % 8, 0); // whole 8×8 blocks
+/// ```
 pub const FRAME_WIDTH: usize = 320;
 /// Height of a synthetic video frame, in pixels.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::scenarios::FRAME_HEIGHT % 8, 0); // whole 8×8 blocks
+/// ```
 pub const FRAME_HEIGHT: usize = 176;
 
 /// "Encodes" synthetic video frame number `index`: builds a 320×176 grey image that

@@ -49,6 +49,13 @@ const BAR_PX: u32 = 38;
 
 impl Bars {
     /// An empty bar chart with a title.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("wall time").bar("a", 1.0);
+    /// assert!(bars.to_svg().unwrap().contains("wall time"));
+    /// ```
     pub fn new(title: impl Into<String>) -> Bars {
         Bars {
             title: title.into(),
@@ -61,12 +68,27 @@ impl Bars {
     }
 
     /// The unit of the values, shown on the axis and after each value (e.g. `"ms"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("t").unit("ms").bar("a", 3.0);
+    /// assert!(bars.to_svg().unwrap().contains("3.00 ms"));
+    /// ```
     pub fn unit(mut self, unit: impl Into<String>) -> Bars {
         self.unit = unit.into();
         self
     }
 
     /// Adds a bar. Values must be finite and not negative.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("t").bar("a", 1.0).bar("b", 2.0);
+    /// assert!(lab::Bars::new("t").bar("bad", -1.0).to_svg().is_err());
+    /// assert!(bars.to_svg().is_ok());
+    /// ```
     pub fn bar(mut self, label: impl Into<String>, value: f64) -> Bars {
         let label = label.into();
         if !(value.is_finite() && value >= 0.0) && self.error.is_none() {
@@ -84,6 +106,13 @@ impl Bars {
     }
 
     /// Gives the last bar a whisker from `low` to `high` (e.g. the fastest and slowest run).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("t").bar("a", 10.0).range(9.0, 12.0);
+    /// assert!(bars.to_svg().is_ok());
+    /// ```
     pub fn range(mut self, low: f64, high: f64) -> Bars {
         match self.bars.last_mut() {
             Some(bar) => bar.range = Some((low.min(high), low.max(high))),
@@ -93,6 +122,13 @@ impl Bars {
     }
 
     /// Text printed after the last bar's value (e.g. `"×1.93"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("t").bar("a", 10.0).annotate("×1.00");
+    /// assert!(bars.to_svg().unwrap().contains("×1.00"));
+    /// ```
     pub fn annotate(mut self, text: impl Into<String>) -> Bars {
         match self.bars.last_mut() {
             Some(bar) => bar.annotation = Some(text.into()),
@@ -102,12 +138,26 @@ impl Bars {
     }
 
     /// A note printed under the chart (the machine it ran on, a caveat).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bars = lab::Bars::new("t").bar("a", 1.0).note("2 cores");
+    /// assert!(bars.to_svg().unwrap().contains("2 cores"));
+    /// ```
     pub fn note(mut self, note: impl Into<String>) -> Bars {
         self.notes.push(note.into());
         self
     }
 
     /// Width in pixels (320 to 4000; default 960).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let svg = lab::Bars::new("t").bar("a", 1.0).width(600).to_svg().unwrap();
+    /// assert!(svg.contains("width=\"600\""));
+    /// ```
     pub fn width(mut self, px: u32) -> Bars {
         self.width = Some(px);
         self
@@ -128,16 +178,35 @@ impl Bars {
     }
 
     /// The chart as an SVG document, or why it cannot be drawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(lab::Bars::new("t").to_svg().is_err()); // no bars yet
+    /// ```
     pub fn to_svg(&self) -> Result<String> {
         render_alone(self.clone().into(), self.width)
     }
 
     /// Saves the chart as an SVG file; returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("lab-doc-bars.svg");
+    /// lab::Bars::new("t").bar("a", 1.0).save_svg(&path).unwrap();
+    /// ```
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
     }
 
     /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Bars::new("t").bar("a", 1.0).evcxr_display(); // prints the SVG for evcxr
+    /// ```
     pub fn evcxr_display(&self) {
         match self.to_svg() {
             Ok(svg) => emit(&self.summary(), &svg),
@@ -349,6 +418,13 @@ struct Series {
 
 impl Lines {
     /// An empty line chart with a title.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("speedup").series("measured", [(1.0, 1.0), (2.0, 1.9)]);
+    /// assert!(chart.to_svg().is_ok());
+    /// ```
     pub fn new(title: impl Into<String>) -> Lines {
         Lines {
             title: title.into(),
@@ -362,18 +438,40 @@ impl Lines {
     }
 
     /// What the x axis measures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("t").x_label("threads").series("a", [(1.0, 1.0)]);
+    /// assert!(chart.to_svg().unwrap().contains("threads"));
+    /// ```
     pub fn x_label(mut self, label: impl Into<String>) -> Lines {
         self.x_label = label.into();
         self
     }
 
     /// What the y axis measures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("t").y_label("ms").series("a", [(1.0, 1.0)]);
+    /// assert!(chart.to_svg().unwrap().contains("ms"));
+    /// ```
     pub fn y_label(mut self, label: impl Into<String>) -> Lines {
         self.y_label = label.into();
         self
     }
 
     /// Adds a measured series. Points must be finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("t").series("a", [(1.0, 2.0), (2.0, 3.0)]);
+    /// assert!(chart.to_svg().is_ok());
+    /// assert!(lab::Lines::new("t").series("nan", [(f64::NAN, 1.0)]).to_svg().is_err());
+    /// ```
     pub fn series(
         self,
         name: impl Into<String>,
@@ -383,6 +481,15 @@ impl Lines {
     }
 
     /// Adds a reference series (dashed, grey): the ideal, or a bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("t")
+    ///     .series("measured", [(1.0, 1.0), (2.0, 1.8)])
+    ///     .reference("ideal", [(1.0, 1.0), (2.0, 2.0)]);
+    /// assert!(chart.to_svg().unwrap().contains("ideal"));
+    /// ```
     pub fn reference(
         self,
         name: impl Into<String>,
@@ -392,12 +499,26 @@ impl Lines {
     }
 
     /// A note printed under the chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chart = lab::Lines::new("t").series("a", [(1.0, 1.0)]).note("noisy machine");
+    /// assert!(chart.to_svg().unwrap().contains("noisy machine"));
+    /// ```
     pub fn note(mut self, note: impl Into<String>) -> Lines {
         self.notes.push(note.into());
         self
     }
 
     /// Width in pixels (320 to 4000; default 960).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let svg = lab::Lines::new("t").series("a", [(1.0, 1.0)]).width(640).to_svg().unwrap();
+    /// assert!(svg.contains("width=\"640\""));
+    /// ```
     pub fn width(mut self, px: u32) -> Lines {
         self.width = Some(px);
         self
@@ -433,16 +554,35 @@ impl Lines {
     }
 
     /// The chart as an SVG document, or why it cannot be drawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(lab::Lines::new("t").to_svg().is_err()); // no series yet
+    /// ```
     pub fn to_svg(&self) -> Result<String> {
         render_alone(self.clone().into(), self.width)
     }
 
     /// Saves the chart as an SVG file; returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("lab-doc-lines.svg");
+    /// lab::Lines::new("t").series("a", [(1.0, 1.0)]).save_svg(&path).unwrap();
+    /// ```
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
     }
 
     /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Lines::new("t").series("a", [(1.0, 1.0)]).evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         match self.to_svg() {
             Ok(svg) => emit(&self.summary(), &svg),

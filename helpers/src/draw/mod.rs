@@ -383,23 +383,53 @@ pub struct Figure {
 
 impl Figure {
     /// An empty figure; add charts with [`with`](Figure::with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fig = lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0));
+    /// assert!(fig.to_svg().is_ok());
+    /// ```
     pub fn new() -> Figure {
         Figure::default()
     }
 
     /// A title over the whole figure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fig = lab::Figure::new().title("two charts").with(lab::Bars::new("t").bar("a", 1.0));
+    /// assert!(fig.to_svg().unwrap().contains("two charts"));
+    /// ```
     pub fn title(mut self, title: impl Into<String>) -> Figure {
         self.title = Some(title.into());
         self
     }
 
     /// Adds a chart below the ones already there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fig = lab::Figure::new()
+    ///     .with(lab::Bars::new("first").bar("a", 1.0))
+    ///     .with(lab::Bars::new("second").bar("b", 2.0));
+    /// assert!(fig.to_svg().unwrap().contains("second"));
+    /// ```
     pub fn with(mut self, chart: impl Into<Chart>) -> Figure {
         self.parts.push(chart.into());
         self
     }
 
     /// Width in pixels (320 to 4000; default 960).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fig = lab::Figure::new().width(5).with(lab::Bars::new("t").bar("a", 1.0));
+    /// assert!(fig.to_svg().unwrap_err().to_string().contains("width"));
+    /// ```
     pub fn width(mut self, px: u32) -> Figure {
         self.width = Some(px);
         self
@@ -470,6 +500,13 @@ impl Figure {
     }
 
     /// A plain-text summary of every chart in the figure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let fig = lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0));
+    /// assert!(fig.summary().contains("a"));
+    /// ```
     pub fn summary(&self) -> String {
         let mut s = String::new();
         if let Some(t) = &self.title {
@@ -482,11 +519,24 @@ impl Figure {
     }
 
     /// Saves the figure as an SVG file; returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("lab-doc-figure.svg");
+    /// lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0)).save_svg(&path).unwrap();
+    /// ```
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
     }
 
     /// Shows the figure as a cell's output (or a one-line message saying what is wrong).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Figure::new().evcxr_display(); // empty: prints a one-line message
+    /// ```
     pub fn evcxr_display(&self) {
         match self.to_svg() {
             Ok(svg) => emit(&self.summary(), &svg),
@@ -514,6 +564,13 @@ macro_rules! stackable {
     ($t:ty) => {
         impl $t {
             /// A [`Figure`](crate::Figure) with this chart above `below`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// let fig = lab::Bars::new("top").bar("a", 1.0).above(lab::Bars::new("bottom").bar("b", 1.0));
+            /// assert!(fig.to_svg().unwrap().contains("bottom"));
+            /// ```
             pub fn above(self, below: impl Into<$crate::Chart>) -> $crate::Figure {
                 $crate::Figure::new().with(self).with(below)
             }

@@ -23,6 +23,13 @@ pub struct Table {
 
 impl Table {
     /// A table with these column headings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = lab::Table::new(["threads", "time"]);
+    /// assert!(t.to_string().starts_with("threads"));
+    /// ```
     pub fn new<S: ToString>(header: impl IntoIterator<Item = S>) -> Table {
         Table {
             header: header.into_iter().map(|h| h.to_string()).collect(),
@@ -31,6 +38,13 @@ impl Table {
     }
 
     /// Adds a row; missing cells are left blank, extra cells are kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = lab::Table::new(["a", "b"]).row(["1", "2"]).row([3, 4]);
+    /// assert_eq!(t.to_string().lines().count(), 4);
+    /// ```
     pub fn row<S: ToString>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
         self.rows
             .push(cells.into_iter().map(|c| c.to_string()).collect());
@@ -47,6 +61,13 @@ impl Table {
     }
 
     /// The table as an HTML fragment.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let html = lab::Table::new(["x"]).row(["<1>"]).to_html();
+    /// assert!(html.contains("<td>&lt;1&gt;</td>"));
+    /// ```
     pub fn to_html(&self) -> String {
         let esc = |s: &str| {
             s.replace('&', "&amp;")
@@ -71,6 +92,12 @@ impl Table {
     }
 
     /// Shows the table as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Table::new(["x"]).row([1]).evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();

@@ -59,33 +59,82 @@ impl Timeline {
     }
 
     /// A title above the chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// assert!(rec.timeline().title("mine").to_svg().unwrap().contains("mine"));
+    /// ```
     pub fn title(mut self, title: impl Into<String>) -> Timeline {
         self.title = Some(title.into());
         self
     }
 
     /// Width in pixels (320 to 4000; default 960).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// assert!(rec.timeline().width(640).to_svg().unwrap().contains("width=\"640\""));
+    /// ```
     pub fn width(mut self, px: u32) -> Timeline {
         self.width = Some(px);
         self
     }
 
     /// The trace drawn, or why there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// assert!(rec.timeline().trace().is_err());
+    /// rec.lane("a").mark("m");
+    /// assert_eq!(rec.timeline().trace().unwrap().mark_count(), 1);
+    /// ```
     pub fn trace(&self) -> Result<&Trace> {
         self.trace.as_ref().map_err(Clone::clone)
     }
 
     /// The chart as an SVG document, or why it cannot be drawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// assert!(rec.timeline().to_svg().is_err()); // nothing recorded
+    /// ```
     pub fn to_svg(&self) -> Result<String> {
         render_alone(self.clone().into(), self.width)
     }
 
     /// Saves the chart as an SVG file; returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// let path = std::env::temp_dir().join("lab-doc-timeline.svg");
+    /// rec.timeline().save_svg(&path).unwrap();
+    /// ```
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
     }
 
     /// Shows the timeline as a cell's output (or a one-line message saying what is wrong).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// rec.timeline().evcxr_display();
+    /// ```
     pub fn evcxr_display(&self) {
         match self.to_svg() {
             Ok(svg) => emit(&self.summary(), &svg),
