@@ -77,7 +77,7 @@ def set_setup(nb) -> None:
 def save_figures(path: Path, out: Path) -> None:
     from test_notebooks import execute
 
-    nb, _ = execute(path)
+    nb, _, _ = execute(path)
     out.mkdir(parents=True, exist_ok=True)
     for i, cell in enumerate(nb.cells):
         for o in cell.get("outputs", []):
