@@ -89,8 +89,14 @@ case "${1:-}" in
     start)
         setup
         shift
-        say "opening JupyterLab on notebooks/ (Ctrl-C twice to stop)"
-        exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 "$@"
+        extra=()
+        if [ "$(id -u)" = 0 ]; then
+            say "running as root (a container?): passing --allow-root to JupyterLab"
+            extra+=(--allow-root)
+        fi
+        say "opening JupyterLab on notebooks/, on 127.0.0.1 with token login (Ctrl-C twice to stop)"
+        exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 \
+            ${extra[@]+"${extra[@]}"} "$@"
         ;;
     test)
         setup

@@ -165,8 +165,28 @@ pub(crate) fn axis_number(v: f64) -> String {
     }
 }
 
+/// Makes a fixed-size SVG scale down to the width of a narrow notebook column (and
+/// never up past its own width), instead of overflowing it with a scrollbar.
+pub(crate) fn responsive(svg: &str) -> String {
+    let Some(end) = svg.find('>') else {
+        return svg.to_string();
+    };
+    let (head, rest) = svg.split_at(end);
+    let width = head
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .unwrap_or("960")
+        .to_string();
+    let head = head
+        .replacen(&format!("width=\"{width}\""), "width=\"100%\"", 1)
+        .replacen(" height=\"", " data-height=\"", 1);
+    format!("{head} style=\"max-width: {width}px; height: auto\"{rest}")
+}
+
 /// Writes the chart's content blocks for evcxr: plain text, and an SVG image.
 pub(crate) fn emit(text: &str, svg: &str) {
+    let svg = responsive(svg);
     let mut out = std::io::stdout().lock();
     // Errors writing to stdout have nowhere better to go.
     let _ = writeln!(
@@ -584,6 +604,18 @@ stackable!(Lines);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displayed_svgs_scale_to_the_column() {
+        let svg = r#"<svg width="960" height="200" viewBox="0 0 960 200" xmlns="x"><rect/></svg>"#;
+        let out = responsive(svg);
+        assert!(
+            out.starts_with(r#"<svg width="100%" data-height="200" viewBox="0 0 960 200""#),
+            "{out}"
+        );
+        assert!(out.contains("max-width: 960px"), "{out}");
+        assert!(out.ends_with("><rect/></svg>"), "{out}");
+    }
 
     #[test]
     fn durations_read_well() {
