@@ -35,6 +35,8 @@
 //!   [`machine`] report that goes with every number.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
 //!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.
+//! - [`service`]: [`SlowService`], a loopback server that answers after a delay, for
+//!   experiments with real sockets.
 //! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
 //! - [`Error`]: every helper that can be misused says so in one line instead of
 //!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds").
@@ -59,14 +61,16 @@ mod export;
 pub mod measure;
 pub mod record;
 pub mod scenarios;
+pub mod service;
 
 pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, fmt_duration};
 pub use error::{Error, Result};
-pub use measure::{Bench, Machine, Measurement, machine, measure};
+pub use measure::{Bench, Machine, Measurement, machine, measure, resident_memory};
 pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
 pub use scenarios::{
     CpuWork, cores, current_thread_runtime, encode_frame, multi_thread_runtime, spin, thread_pool,
 };
+pub use service::SlowService;
 
 pub use crossbeam;
 pub use rayon;
@@ -88,11 +92,10 @@ pub use tokio;
 /// let _ = Duration::from_millis(1);
 /// ```
 pub mod prelude {
-    pub use crate::Table;
     pub use crate::{
-        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Recorder, Timeline, Trace, cores,
-        current_thread_runtime, encode_frame, fmt_duration, machine, multi_thread_runtime, spin,
-        thread_pool,
+        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Recorder, SlowService, Table, Timeline,
+        Trace, cores, current_thread_runtime, encode_frame, fmt_duration, machine,
+        multi_thread_runtime, resident_memory, spin, thread_pool,
     };
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};

@@ -692,6 +692,26 @@ fn unit_for(d: Duration) -> (&'static str, f64) {
     }
 }
 
+/// How much memory this process has resident (in RAM) right now, in bytes: the `VmRSS`
+/// line of `/proc/self/status`. `None` where the OS does not say (not Linux).
+///
+/// Good for comparing "before" and "after" within one cell (e.g. 10 000 threads vs
+/// 10 000 tasks); the absolute number includes the whole kernel process.
+///
+/// # Examples
+///
+/// ```
+/// if let Some(bytes) = lab::resident_memory() {
+///     assert!(bytes > 0);
+/// }
+/// ```
+pub fn resident_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Times one closure: `reps` runs after one warm-up. For several variants use [`Bench`].
 ///
 /// # Examples
