@@ -26,8 +26,8 @@ TAG_PANIC = "expect-panic"  # a panic message in this cell's output is the lesso
 TAG_CHART = "chart"  # the cell must display an image
 TAG_SLOW = "slow"  # the cell may take up to SLOW_BUDGET_S instead of CELL_BUDGET_S
 
-CELL_BUDGET_S = 30.0
-SLOW_BUDGET_S = 120.0
+CELL_BUDGET_S = 10.0  # once the cache is warm; cells take 0.2-4 s on 2 cores
+SLOW_BUDGET_S = 60.0
 SETUP_BUDGET_S = 600.0  # the first cell compiles the helpers and, cold, their deps
 
 

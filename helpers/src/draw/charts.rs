@@ -687,7 +687,9 @@ impl Lines {
             .collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
-        let x_ticks = if xs.len() <= 16 && xs.iter().all(|x| x.fract() == 0.0) {
+        let whole = xs.iter().all(|x| x.fract() == 0.0);
+        let span = xs.last().copied().unwrap_or(0.0) - xs.first().copied().unwrap_or(0.0);
+        let x_ticks = if whole && xs.len() <= 16 && span <= 16.0 {
             xs.len().max(2)
         } else {
             10

@@ -458,7 +458,7 @@ impl Timeline {
                     } else {
                         label.to_string()
                     };
-                    if !text.is_empty() && text_width(&text, 14.0) + 8.0 < width_px {
+                    if !text.is_empty() && text_width(&text, 14.0) * 0.9 + 4.0 < width_px {
                         let style = (FONT, 14)
                             .into_font()
                             .color(&kind_text_colour(b.kind))
