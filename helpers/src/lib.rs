@@ -35,6 +35,9 @@
 //!   [`machine`] report that goes with every number.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
 //!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.
+//! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs run under *every*
+//!   schedule, with outcome counts (lost updates, deadlocks), replays and a hand stepper.
+//! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
 //! - [`service`]: [`SlowService`], a loopback server that answers after a delay, for
 //!   experiments with real sockets.
 //! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
@@ -57,20 +60,24 @@
 
 pub mod draw;
 pub mod error;
+pub mod explore;
 mod export;
 pub mod measure;
 pub mod record;
 pub mod scenarios;
 pub mod service;
+pub mod sync;
 
 pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, fmt_duration};
 pub use error::{Error, Result};
+pub use explore::{Program, Step};
 pub use measure::{Bench, Machine, Measurement, machine, measure, resident_memory};
 pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
 pub use scenarios::{
     CpuWork, cores, current_thread_runtime, encode_frame, multi_thread_runtime, spin, thread_pool,
 };
 pub use service::SlowService;
+pub use sync::{TracedGuard, TracedMutex};
 
 pub use crossbeam;
 pub use rayon;
@@ -93,9 +100,9 @@ pub use tokio;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Recorder, SlowService, Table, Timeline,
-        Trace, cores, current_thread_runtime, encode_frame, fmt_duration, machine,
-        multi_thread_runtime, resident_memory, spin, thread_pool,
+        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Program, Recorder, SlowService, Step,
+        Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime, encode_frame,
+        fmt_duration, machine, multi_thread_runtime, resident_memory, spin, thread_pool,
     };
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};

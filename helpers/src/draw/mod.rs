@@ -197,6 +197,17 @@ pub(crate) fn emit(text: &str, svg: &str) {
     let _ = out.flush();
 }
 
+/// Writes plain text and HTML content blocks for evcxr (tables).
+pub(crate) fn emit_html(text: &str, html: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
+         EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT"
+    );
+    let _ = out.flush();
+}
+
 /// Writes a plain-text-only content block for evcxr (messages, tables).
 pub(crate) fn emit_text_only(text: &str) {
     let mut out = std::io::stdout().lock();

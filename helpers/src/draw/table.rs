@@ -99,15 +99,7 @@ impl Table {
     /// lab::Table::new(["x"]).row([1]).evcxr_display();
     /// ```
     pub fn evcxr_display(&self) {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT\n\
-             EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
-            self.to_html()
-        );
-        let _ = out.flush();
+        super::emit_html(&self.to_string(), &self.to_html());
     }
 }
 
