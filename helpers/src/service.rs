@@ -125,7 +125,7 @@ impl SlowService {
         self.delay
     }
 
-    /// How many requests have been answered so far.
+    /// How many requests have been answered so far (counted as each reply is sent).
     ///
     /// # Examples
     ///
@@ -134,7 +134,7 @@ impl SlowService {
     /// assert_eq!(s.served(), 0);
     /// ```
     pub fn served(&self) -> u64 {
-        self.served.load(Ordering::Relaxed)
+        self.served.load(Ordering::SeqCst)
     }
 }
 
@@ -185,9 +185,10 @@ fn serve(
                         }
                         tokio::time::sleep(delay).await;
                         let reply = format!("reply to {}\n", line.trim_end());
-                        if write.write_all(reply.as_bytes()).await.is_ok() {
-                            served.fetch_add(1, Ordering::Relaxed);
-                        }
+                        // Counted before the reply leaves, so a client that has its
+                        // reply always sees itself counted.
+                        served.fetch_add(1, Ordering::SeqCst);
+                        let _ = write.write_all(reply.as_bytes()).await;
                     });
                 }
                 // Reap finished connections so the set does not grow without bound.

@@ -72,8 +72,8 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("t").unit("ms").bar("a", 3.0);
-    /// assert!(bars.to_svg().unwrap().contains("3.00 ms"));
+    /// let bars = lab::Bars::new("t").unit("ms").bar("a", 3.5);
+    /// assert!(bars.to_svg().unwrap().contains("3.50 ms"));
     /// ```
     pub fn unit(mut self, unit: impl Into<String>) -> Bars {
         self.unit = unit.into();
@@ -229,10 +229,16 @@ impl Bars {
     }
 
     fn value_text(&self, v: f64) -> String {
-        if self.unit.is_empty() {
-            three_digits(v)
+        // Counts read as counts: 9, not 9.00.
+        let number = if v.fract() == 0.0 && v.abs() < 1e9 {
+            format!("{v:.0}")
         } else {
-            format!("{} {}", three_digits(v), self.unit)
+            three_digits(v)
+        };
+        if self.unit.is_empty() {
+            number
+        } else {
+            format!("{number} {}", self.unit)
         }
     }
 

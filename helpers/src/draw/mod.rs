@@ -105,9 +105,9 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
 /// A time unit for an axis that spans `max`: (name, how many of it in a second).
 pub(crate) fn time_unit(max: Duration) -> (&'static str, f64) {
     let s = max.as_secs_f64();
-    if s < 10e-6 {
+    if s < 2e-6 {
         ("ns", 1e9)
-    } else if s < 10e-3 {
+    } else if s < 2e-3 {
         ("µs", 1e6)
     } else if s < 10.0 {
         ("ms", 1e3)

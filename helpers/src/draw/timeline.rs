@@ -173,22 +173,27 @@ impl Timeline {
 
         // Mark labels: each goes in the first of two rows where it does not run into
         // the label before it; a label with no room is left out and counted.
+        // A label goes right of its tick, or, near the right edge, left of it.
         let mut hidden = 0;
         let mut rows = Vec::with_capacity(lanes.len());
         for lane in lanes {
             let mut free_from = [f64::NEG_INFINITY; 2];
-            let lane_rows: Vec<Option<usize>> = lane
+            let lane_rows: Vec<Option<(usize, bool)>> = lane
                 .marks
                 .iter()
                 .map(|m| {
                     let x = m.at.as_secs_f64() * per_sec;
-                    let end = x + (text_width(&m.label, 13.5) + 8.0) * px;
-                    let row = (0..2).find(|r| x >= free_from[*r] && end <= xmax + 20.0 * px);
-                    match row {
-                        Some(r) => free_from[r] = end,
+                    let w = (text_width(&m.label, 13.5) + 8.0) * px;
+                    let fits = |start: f64, r: usize| start >= free_from[r] && start >= 0.0;
+                    let right = x + w <= xmax + 20.0 * px;
+                    let place = (0..2)
+                        .find_map(|r| (right && fits(x, r)).then_some((r, false)))
+                        .or_else(|| (0..2).find_map(|r| fits(x - w, r).then_some((r, true))));
+                    match place {
+                        Some((r, left)) => free_from[r] = if left { x + 4.0 * px } else { x + w },
                         None => hidden += 1,
                     }
-                    row
+                    place
                 })
                 .collect();
             rows.push(lane_rows);
@@ -475,24 +480,29 @@ impl Timeline {
             // Marks: a tick through the span band, rising to its label like a flag.
             let mut ticks = Vec::new();
             let mut labels = Vec::new();
-            for (m, row) in lane.marks.iter().zip(&layout.rows[i]) {
+            for (m, place) in lane.marks.iter().zip(&layout.rows[i]) {
                 let x = to_x(m.at);
-                let top = match row {
-                    Some(r) => base + LABEL_ROWS[*r] - 12.0,
+                let top = match place {
+                    Some((r, _)) => base + LABEL_ROWS[*r] - 12.0,
                     None => base + BAND.1 + 3.0,
                 };
                 ticks.push(PathElement::new(
                     vec![(x, base + BAND.0 - 3.0), (x, top)],
                     BLACK.stroke_width(2),
                 ));
-                if let Some(r) = row {
+                if let Some((r, left)) = place {
+                    let (anchor, dx) = if *left {
+                        (HPos::Right, -3.0 * px)
+                    } else {
+                        (HPos::Left, 3.0 * px)
+                    };
                     let style = (FONT, 13.5)
                         .into_font()
                         .color(&RGBColor(30, 30, 30))
-                        .pos(Pos::new(HPos::Left, VPos::Center));
+                        .pos(Pos::new(anchor, VPos::Center));
                     labels.push(Text::new(
                         m.label.to_string(),
-                        (x + 3.0 * px, base + LABEL_ROWS[*r] - 6.0),
+                        (x + dx, base + LABEL_ROWS[*r] - 6.0),
                         style,
                     ));
                 }
@@ -521,8 +531,9 @@ struct Layout {
     per_sec: f64,
     xmax: f64,
     lane_px: Vec<u32>,
-    /// For each lane, each mark's label row (None: no room, label left out).
-    rows: Vec<Vec<Option<usize>>>,
+    /// For each lane, each mark's label row and whether it sits left of its tick
+    /// (None: no room, label left out).
+    rows: Vec<Vec<Option<(usize, bool)>>>,
     notes: Vec<String>,
 }
 
