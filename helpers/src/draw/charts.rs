@@ -275,12 +275,12 @@ impl Bars {
         draw_notes(&notes_area, &self.notes)?;
 
         let n = self.bars.len();
-        let labels: Vec<String> = self.bars.iter().map(|b| shorten(&b.label, 28)).collect();
+        let labels: Vec<String> = self.bars.iter().map(|b| shorten(&b.label, 44)).collect();
         let label_px = labels
             .iter()
             .map(|l| text_width(l, 15.0))
             .fold(40.0, f64::max)
-            .min(240.0) as u32
+            .min(330.0) as u32
             + 14;
         let top_value = self
             .bars

@@ -438,7 +438,31 @@ impl Timeline {
             let mut edges = Vec::new();
             let mut texts = Vec::new();
             let mut cuts = Vec::new();
-            for b in &blocks {
+            // Spans inside spans (work done while holding a lock, say) are drawn inset
+            // on top of their parent; a parent's label would be hidden, so it is left out.
+            let mut order: Vec<usize> = (0..blocks.len()).collect();
+            order.sort_by_key(|&i| (blocks[i].start, std::cmp::Reverse(blocks[i].end)));
+            let mut depth = vec![0usize; blocks.len()];
+            let mut has_child = vec![false; blocks.len()];
+            let mut open: Vec<usize> = Vec::new();
+            for &i in &order {
+                while open
+                    .last()
+                    .is_some_and(|&top| blocks[top].end <= blocks[i].start)
+                {
+                    open.pop();
+                }
+                depth[i] = open.len();
+                if let Some(&top) = open.last() {
+                    has_child[top] = true;
+                }
+                open.push(i);
+            }
+            let band = y1 - y0;
+            for &i in &order {
+                let b = &blocks[i];
+                let inset = band * 0.28 * depth[i].min(2) as f64;
+                let (y0, y1) = (y0 + inset, y1 - inset);
                 let x0 = to_x(b.start);
                 // Never thinner than 2 px, so the shortest span still shows.
                 let x1 = to_x(b.end).max(x0 + 2.0 * px);
@@ -456,7 +480,7 @@ impl Timeline {
                         RGBColor(170, 0, 0).filled(),
                     ));
                 }
-                if let Some(label) = b.label {
+                if let Some(label) = b.label.filter(|_| !has_child[i]) {
                     let width_px = (x1 - x0) / px;
                     let text = if b.cancelled {
                         format!("{label} ✂")
