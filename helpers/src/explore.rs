@@ -8,6 +8,20 @@
 //! of the article's table; [`Program::stepper`] lets a learner choose the next thread by
 //! hand, one cell at a time.
 //!
+//! Why model at all, when Rust has the real thing? Because safe Rust already refuses the
+//! crudest version of the bug, a data race, at compile time:
+//!
+//! ```compile_fail,E0499
+//! let mut balance = 1000;
+//! std::thread::scope(|s| {
+//!     s.spawn(|| balance += 500); // thread A
+//!     s.spawn(|| balance -= 200); // thread B: a second `&mut balance` at the same time
+//! });
+//! ```
+//!
+//! while the lost update (read and write as separate steps, e.g. an atomic `load` then
+//! `store`) compiles and is wrong in most schedules. The explorer counts them.
+//!
 //! Locks are modelled faithfully: a thread cannot take a lock another thread holds, so
 //! schedules that would need it to are impossible and are not counted. If at some point
 //! no unfinished thread can move, that schedule ends in a **deadlock**, an outcome of its

@@ -238,3 +238,34 @@ fn stacked_timelines_share_their_time_axis() {
     assert!(ticks(top).len() >= 3, "{svg}");
     assert_eq!(ticks(top), ticks(bottom));
 }
+
+#[test]
+fn nested_spans_are_drawn_inside_their_parent_without_its_label() {
+    // Work done while holding a lock: a span inside a span on one lane.
+    let ms = Duration::from_millis;
+    let span = |a, b, kind, label: &'static str| lab::Span {
+        start: ms(a),
+        end: ms(b),
+        kind,
+        label: label.into(),
+        cancelled: false,
+    };
+    let lane = lab::LaneTrace {
+        name: "t".into(),
+        spans: vec![
+            span(0, 10, Kind::LockHeld, "PARENT"),
+            span(2, 8, Kind::Compute, "CHILD"),
+        ],
+        marks: vec![],
+    };
+    let svg = Trace::from_lanes(vec![lane])
+        .unwrap()
+        .timeline()
+        .to_svg()
+        .unwrap();
+    assert!(svg.contains("CHILD"));
+    assert!(
+        !svg.contains("PARENT"),
+        "the covered parent label is left out"
+    );
+}
