@@ -37,6 +37,8 @@
 //!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.
 //! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs run under *every*
 //!   schedule, with outcome counts (lost updates, deadlocks), replays and a hand stepper.
+//! - [`deadlock`]: [`LockWatch`] and [`WatchedMutex`]: locks whose deadlocks are found
+//!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
 //! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
 //! - [`service`]: [`SlowService`], a loopback server that answers after a delay, for
 //!   experiments with real sockets.
@@ -58,6 +60,7 @@
 //! [`rayon`], [`tokio`], [`crossbeam`].
 #![deny(missing_docs)]
 
+pub mod deadlock;
 pub mod draw;
 pub mod error;
 pub mod explore;
@@ -68,7 +71,8 @@ pub mod scenarios;
 pub mod service;
 pub mod sync;
 
-pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, fmt_duration};
+pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
+pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, WaitForGraph, fmt_duration};
 pub use error::{Error, Result};
 pub use explore::{Program, Step};
 pub use measure::{Bench, Machine, Measurement, machine, measure, resident_memory};
@@ -100,8 +104,8 @@ pub use tokio;
 /// ```
 pub mod prelude {
     pub use crate::{
-        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, Program, Recorder, SlowService, Step,
-        Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime, encode_frame,
+        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, LockWatch, Program, Recorder, SlowService,
+        Step, Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime, encode_frame,
         fmt_duration, machine, multi_thread_runtime, resident_memory, spin, thread_pool,
     };
     pub use rayon::prelude::*;

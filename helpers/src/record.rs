@@ -679,6 +679,27 @@ impl Lane {
         });
     }
 
+    /// Another handle on this same lane (same name, same place in the drawing): what it
+    /// records merges into this lane. Lock guards hold one, so that a thread can keep
+    /// recording, and take other locks, while it holds a lock.
+    pub(crate) fn sibling(&self) -> Lane {
+        self.shared.open.fetch_add(1, Ordering::Relaxed);
+        Lane {
+            buffer: LaneBuffer {
+                order: self.buffer.order,
+                name: self.buffer.name.clone(),
+                ..LaneBuffer::default()
+            },
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Records a span that was cut short (drawn with a red end): work abandoned, a wait
+    /// given up.
+    pub(crate) fn record_cut(&mut self, kind: Kind, label: Label, start: Instant, end: Instant) {
+        self.push_span(start, end.max(start), kind, label, true);
+    }
+
     #[inline]
     fn push_span(
         &mut self,

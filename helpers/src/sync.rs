@@ -85,9 +85,12 @@ impl<T> TracedMutex<T> {
     ///     *g += 1;
     ///     g.lane().mark("inside");
     /// }
-    /// assert_eq!(lane.len(), 3); // wait, mark, held
+    /// drop(lane);
+    /// let trace = rec.trace().unwrap();
+    /// assert_eq!(trace.lanes().len(), 1); // the guard's records join the lane
+    /// assert_eq!(trace.span_count() + trace.mark_count(), 3); // wait, mark, held
     /// ```
-    pub fn lock<'a>(&'a self, lane: &'a mut Lane) -> TracedGuard<'a, T> {
+    pub fn lock(&self, lane: &mut Lane) -> TracedGuard<'_, T> {
         let asked = Instant::now();
         let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let got = Instant::now();
@@ -95,7 +98,7 @@ impl<T> TracedMutex<T> {
         lane.record_between(Kind::LockWait, label.clone(), asked, got);
         TracedGuard {
             guard,
-            lane,
+            lane: lane.sibling(),
             got,
             label,
         }
@@ -120,7 +123,7 @@ impl<T> TracedMutex<T> {
 #[derive(Debug)]
 pub struct TracedGuard<'a, T> {
     guard: MutexGuard<'a, T>,
-    lane: &'a mut Lane,
+    lane: Lane,
     got: Instant,
     label: Label,
 }
@@ -137,7 +140,7 @@ impl<T> TracedGuard<'_, T> {
     /// m.lock(&mut lane).lane().mark("got it");
     /// ```
     pub fn lane(&mut self) -> &mut Lane {
-        self.lane
+        &mut self.lane
     }
 }
 

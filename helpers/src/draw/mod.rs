@@ -10,10 +10,12 @@
 //! share their time axis, so the shorter run *looks* shorter.
 
 mod charts;
+mod graph;
 mod table;
 mod timeline;
 
 pub use charts::{Bars, Lines};
+pub use graph::WaitForGraph;
 pub use table::Table;
 use timeline::Axes;
 pub use timeline::Timeline;
@@ -328,6 +330,8 @@ pub enum Chart {
     Bars(Bars),
     /// A line chart.
     Lines(Lines),
+    /// A wait-for graph.
+    Graph(WaitForGraph),
 }
 
 impl From<Timeline> for Chart {
@@ -345,6 +349,11 @@ impl From<Bars> for Chart {
         Chart::Bars(b)
     }
 }
+impl From<WaitForGraph> for Chart {
+    fn from(g: WaitForGraph) -> Chart {
+        Chart::Graph(g)
+    }
+}
 impl From<Lines> for Chart {
     fn from(l: Lines) -> Chart {
         Chart::Lines(l)
@@ -357,6 +366,7 @@ impl Chart {
             Chart::Timeline(t) => t.height(width, axes),
             Chart::Bars(b) => b.height(),
             Chart::Lines(l) => l.height(width),
+            Chart::Graph(g) => g.height(),
         }
     }
 
@@ -365,6 +375,7 @@ impl Chart {
             Chart::Timeline(t) => t.problem(),
             Chart::Bars(b) => b.problem(),
             Chart::Lines(l) => l.problem(),
+            Chart::Graph(_) => None,
         }
     }
 
@@ -373,6 +384,7 @@ impl Chart {
             Chart::Timeline(t) => t.summary(),
             Chart::Bars(b) => b.summary(),
             Chart::Lines(l) => l.summary(),
+            Chart::Graph(g) => g.summary(),
         }
     }
 
@@ -381,6 +393,7 @@ impl Chart {
             Chart::Timeline(t) => t.draw(area, axes),
             Chart::Bars(b) => b.draw(area),
             Chart::Lines(l) => l.draw(area),
+            Chart::Graph(g) => g.draw(area),
         }
     }
 }
@@ -611,6 +624,7 @@ macro_rules! stackable {
 stackable!(Timeline);
 stackable!(Bars);
 stackable!(Lines);
+stackable!(WaitForGraph);
 
 #[cfg(test)]
 mod tests {

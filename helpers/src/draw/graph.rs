@@ -1,0 +1,242 @@
+//! The wait-for graph of a deadlock: threads, locks, and who waits for whom.
+
+use std::f64::consts::PI;
+use std::fmt::Write as _;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{Area, FONT, draw_title, drawing, emit, render_alone, save_file};
+use crate::error::Result;
+
+const NODE: f64 = 30.0;
+
+/// A wait-for graph, drawn: threads as circles, locks as squares, an arrow from a thread
+/// to the lock it waits for (dashed) and from a lock to the thread holding it (solid).
+/// The edges of a deadlock's cycle are red. Made by
+/// [`LockWatch::graph`](crate::LockWatch::graph).
+///
+/// # Examples
+///
+/// ```
+/// let g = lab::WaitForGraph::new(
+///     "two threads",
+///     vec!["A".into(), "B".into()],
+///     vec!["x".into(), "y".into()],
+///     vec![
+///         ("A".into(), "y".into(), true, true),  // A waits for y
+///         ("y".into(), "B".into(), false, true), // y is held by B
+///         ("B".into(), "x".into(), true, true),
+///         ("x".into(), "A".into(), false, true),
+///     ],
+/// );
+/// assert!(g.to_svg().unwrap().contains("two threads"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitForGraph {
+    title: String,
+    threads: Vec<String>,
+    locks: Vec<String>,
+    /// (from, to, waits_for, in_cycle)
+    edges: Vec<(String, String, bool, bool)>,
+}
+
+impl WaitForGraph {
+    /// A graph from its parts: edges are `(from, to, waits_for, in_cycle)`; `waits_for`
+    /// edges go thread → lock, the others lock → thread (held by).
+    pub fn new(
+        title: impl Into<String>,
+        threads: Vec<String>,
+        locks: Vec<String>,
+        edges: Vec<(String, String, bool, bool)>,
+    ) -> WaitForGraph {
+        WaitForGraph {
+            title: title.into(),
+            threads,
+            locks,
+            edges,
+        }
+    }
+
+    /// The chart as an SVG document.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = lab::WaitForGraph::new("empty", vec![], vec!["m".into()], vec![]);
+    /// assert!(g.to_svg().is_ok());
+    /// ```
+    pub fn to_svg(&self) -> Result<String> {
+        render_alone(self.clone().into(), None)
+    }
+
+    /// Saves the chart as an SVG file; returns the path written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = lab::WaitForGraph::new("g", vec!["A".into()], vec![], vec![]);
+    /// g.save_svg(std::env::temp_dir().join("lab-doc-graph.svg")).unwrap();
+    /// ```
+    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
+        save_file(path.as_ref(), &self.to_svg()?)
+    }
+
+    /// Shows the graph as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::WaitForGraph::new("g", vec!["A".into()], vec![], vec![]).evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        match self.to_svg() {
+            Ok(svg) => emit(&self.summary(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+
+    pub(crate) fn height(&self) -> u32 {
+        460
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        let mut s = format!("{}\n", self.title);
+        for (from, to, waits, red) in &self.edges {
+            let verb = if *waits { "waits for" } else { "is held by" };
+            let _ = writeln!(
+                s,
+                "  {from} {verb} {to}{}",
+                if *red { "  (cycle)" } else { "" }
+            );
+        }
+        s.trim_end().to_string()
+    }
+
+    /// Node order around the circle: follow the cycle's edges first, so the cycle is
+    /// drawn as a ring, then everything else.
+    fn order(&self) -> Vec<(String, bool)> {
+        let mut order: Vec<(String, bool)> = Vec::new();
+        let is_thread = |n: &str| self.threads.iter().any(|t| t == n);
+        let cycle: Vec<&(String, String, bool, bool)> = self.edges.iter().filter(|e| e.3).collect();
+        if let Some(first) = cycle.iter().find(|e| e.2) {
+            let mut at = first.0.clone();
+            for _ in 0..cycle.len() {
+                if order.iter().any(|(n, _)| *n == at) {
+                    break;
+                }
+                order.push((at.clone(), is_thread(&at)));
+                match cycle.iter().find(|e| e.0 == at) {
+                    Some(e) => at = e.1.clone(),
+                    None => break,
+                }
+            }
+        }
+        for t in &self.threads {
+            if !order.iter().any(|(n, _)| n == t) {
+                order.push((t.clone(), true));
+            }
+        }
+        for l in &self.locks {
+            if !order.iter().any(|(n, _)| n == l) {
+                order.push((l.clone(), false));
+            }
+        }
+        order
+    }
+
+    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+        let (top, rest) = area.split_vertically(34);
+        draw_title(&top, &self.title, 18.5)?;
+        let (legend, rest) = rest.split_vertically(26);
+        let font = (FONT, 14).into_font();
+        legend
+            .draw(&Text::new(
+                "○ thread   □ lock   - - → waits for   —→ is held by   red: the cycle",
+                (12, 4),
+                font.clone(),
+            ))
+            .map_err(drawing)?;
+        let (w, h) = rest.dim_in_pixel();
+        let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+        let radius = (h as f64 / 2.0 - NODE - 14.0).max(40.0);
+        let order = self.order();
+        let n = order.len().max(1) as f64;
+        let pos = |i: usize| {
+            let a = -PI / 2.0 + 2.0 * PI * i as f64 / n;
+            (cx + radius * 1.6 * a.cos(), cy + radius * a.sin())
+        };
+        let place = |name: &str| order.iter().position(|(m, _)| m == name).map(pos);
+        // Edges first, so nodes sit on top.
+        for (from, to, waits, red) in &self.edges {
+            let (Some(a), Some(b)) = (place(from), place(to)) else {
+                continue;
+            };
+            let colour = if *red {
+                RGBColor(200, 30, 30)
+            } else {
+                RGBColor(120, 120, 120)
+            };
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len = (dx * dx + dy * dy).sqrt().max(1.0);
+            let (ux, uy) = (dx / len, dy / len);
+            let start = (a.0 + ux * NODE, a.1 + uy * NODE);
+            let end = (b.0 - ux * (NODE + 2.0), b.1 - uy * (NODE + 2.0));
+            let px = |p: (f64, f64)| (p.0 as i32, p.1 as i32);
+            let style = colour.stroke_width(if *red { 3 } else { 2 });
+            if *waits {
+                // Dashed: waiting, not having.
+                let dashes = (len / 12.0) as usize;
+                for k in 0..dashes {
+                    let t0 = k as f64 / dashes as f64;
+                    let t1 = (k as f64 + 0.55) / dashes as f64;
+                    let p0 = (
+                        start.0 + (end.0 - start.0) * t0,
+                        start.1 + (end.1 - start.1) * t0,
+                    );
+                    let p1 = (
+                        start.0 + (end.0 - start.0) * t1,
+                        start.1 + (end.1 - start.1) * t1,
+                    );
+                    rest.draw(&PathElement::new(vec![px(p0), px(p1)], style))
+                        .map_err(drawing)?;
+                }
+            } else {
+                rest.draw(&PathElement::new(vec![px(start), px(end)], style))
+                    .map_err(drawing)?;
+            }
+            // Arrowhead.
+            let (bx, by) = (end.0 - ux * 12.0, end.1 - uy * 12.0);
+            let head = vec![
+                px(end),
+                px((bx - uy * 6.0, by + ux * 6.0)),
+                px((bx + uy * 6.0, by - ux * 6.0)),
+            ];
+            rest.draw(&Polygon::new(head, colour.filled()))
+                .map_err(drawing)?;
+        }
+        for (i, (name, thread)) in order.iter().enumerate() {
+            let (x, y) = pos(i);
+            let (xi, yi) = (x as i32, y as i32);
+            let r = NODE as i32;
+            if *thread {
+                rest.draw(&Circle::new((xi, yi), r, RGBColor(0, 114, 178).filled()))
+                    .map_err(drawing)?;
+            } else {
+                rest.draw(&Rectangle::new(
+                    [(xi - r, yi - r + 6), (xi + r, yi + r - 6)],
+                    RGBColor(0, 158, 115).filled(),
+                ))
+                .map_err(drawing)?;
+            }
+            let label = super::shorten(name, 14);
+            let style = (FONT, 14)
+                .into_font()
+                .color(&WHITE)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            rest.draw(&Text::new(label, (xi, yi), style))
+                .map_err(drawing)?;
+        }
+        Ok(())
+    }
+}
