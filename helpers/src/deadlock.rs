@@ -353,7 +353,9 @@ impl<T> WatchedMutex<T> {
     }
 
     /// Waits at most `timeout` for the lock: `Ok(None)` if it did not come in time (the
-    /// wait is drawn cut short), so the caller can back off and retry.
+    /// wait is drawn cut short), so the caller can back off and retry. A timed wait ends
+    /// by itself, so it is not counted in the wait-for graph and never reported as a
+    /// deadlock; it still gives up with [`Stuck`] if a deadlock elsewhere ended the demo.
     ///
     /// # Examples
     ///
@@ -424,8 +426,16 @@ impl<T> WatchedMutex<T> {
                 lane.record_cut(Kind::LockWait, label, asked, Instant::now());
                 return Err(Stuck::Deadlock(cycle));
             }
-            g.waiting.insert(me.clone(), self.id);
-            if let Some(cycle) = find_cycle(&g, &me, w.born.elapsed()) {
+            // A timed wait ends by itself, so it cannot be part of a deadlock: only
+            // untimed waits go into the wait-for graph.
+            if timeout.is_none() {
+                g.waiting.insert(me.clone(), self.id);
+            }
+            if let Some(cycle) = timeout
+                .is_none()
+                .then(|| find_cycle(&g, &me, w.born.elapsed()))
+                .flatten()
+            {
                 g.snapshot = Some((g.locks.clone(), g.waiting.clone(), g.threads.clone()));
                 g.cycle = Some(cycle);
                 w.changed.notify_all();
@@ -602,6 +612,41 @@ mod tests {
                 });
             }
         });
+        assert!(watch.deadlock().is_none());
+    }
+
+    #[test]
+    fn timed_waits_back_off_instead_of_deadlocking() {
+        let watch = LockWatch::new();
+        let (a, b) = (watch.mutex("a", 0i64), watch.mutex("b", 0i64));
+        let rec = Recorder::new();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for (t, first, second) in [(0u64, &a, &b), (1, &b, &a)] {
+                let mut lane = rec.lane(format!("T{t}"));
+                let done = &done;
+                s.spawn(move || {
+                    let mut mine = 0;
+                    while mine < 20 {
+                        let mut x = first.lock(&mut lane).unwrap();
+                        match second.try_lock_for(&mut lane, Duration::from_millis(1)) {
+                            Ok(Some(mut y)) => {
+                                *x -= 1;
+                                *y += 1;
+                                mine += 1;
+                            }
+                            Ok(None) => {
+                                drop(x);
+                                std::thread::sleep(Duration::from_micros(100 + 400 * t));
+                            }
+                            Err(e) => panic!("gave up: {e}"),
+                        }
+                    }
+                    done.fetch_add(mine, std::sync::atomic::Ordering::SeqCst);
+                });
+            }
+        });
+        assert_eq!(done.into_inner(), 40);
         assert!(watch.deadlock().is_none());
     }
 

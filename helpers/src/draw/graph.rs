@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{Area, FONT, draw_title, drawing, emit, render_alone, save_file};
 use crate::error::Result;
 
-const NODE: f64 = 30.0;
+const NODE: f64 = 22.0;
 
 /// A wait-for graph, drawn: threads as circles, locks as squares, an arrow from a thread
 /// to the lock it waits for (dashed) and from a lock to the thread holding it (solid).
@@ -164,7 +164,7 @@ impl WaitForGraph {
         let n = order.len().max(1) as f64;
         let pos = |i: usize| {
             let a = -PI / 2.0 + 2.0 * PI * i as f64 / n;
-            (cx + radius * 1.6 * a.cos(), cy + radius * a.sin())
+            (cx + radius * 1.5 * a.cos(), cy + radius * a.sin())
         };
         let place = |name: &str| order.iter().position(|(m, _)| m == name).map(pos);
         // Edges first, so nodes sit on top.
@@ -229,12 +229,15 @@ impl WaitForGraph {
                 ))
                 .map_err(drawing)?;
             }
-            let label = super::shorten(name, 14);
-            let style = (FONT, 14)
+            // Names go beside the node, on the outside of the ring, where they have room.
+            let label = super::shorten(name, 24);
+            let outward = if x >= cx { HPos::Left } else { HPos::Right };
+            let dx = if x >= cx { r + 6 } else { -r - 6 };
+            let style = (FONT, 15)
                 .into_font()
-                .color(&WHITE)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            rest.draw(&Text::new(label, (xi, yi), style))
+                .color(&RGBColor(20, 20, 20))
+                .pos(Pos::new(outward, VPos::Center));
+            rest.draw(&Text::new(label, (xi + dx, yi), style))
                 .map_err(drawing)?;
         }
         Ok(())

@@ -461,7 +461,7 @@ impl Timeline {
             let band = y1 - y0;
             for &i in &order {
                 let b = &blocks[i];
-                let inset = band * 0.28 * depth[i].min(2) as f64;
+                let inset = band * 0.28 * depth[i].min(1) as f64;
                 let (y0, y1) = (y0 + inset, y1 - inset);
                 let x0 = to_x(b.start);
                 // Never thinner than 2 px, so the shortest span still shows.
