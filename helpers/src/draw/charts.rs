@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, emit,
-    render_alone, save_file, series_colour, shorten, text_width, three_digits,
+    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing,
+    series_colour, shorten, text_width, three_digits,
 };
 use crate::error::{Error, Result};
 
@@ -177,41 +177,8 @@ impl Bars {
         }
     }
 
-    /// The chart as an SVG document, or why it cannot be drawn.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(lab::Bars::new("t").to_svg().is_err()); // no bars yet
-    /// ```
-    pub fn to_svg(&self) -> Result<String> {
-        render_alone(self.clone().into(), self.width)
-    }
-
-    /// Saves the chart as an SVG file; returns the path written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let path = std::env::temp_dir().join("lab-doc-bars.svg");
-    /// lab::Bars::new("t").bar("a", 1.0).save_svg(&path).unwrap();
-    /// ```
-    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
-        save_file(path.as_ref(), &self.to_svg()?)
-    }
-
-    /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Bars::new("t").bar("a", 1.0).evcxr_display(); // prints the SVG for evcxr
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => emit(&self.summary(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+    pub(crate) fn width_setting(&self) -> Option<u32> {
+        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
@@ -559,41 +526,8 @@ impl Lines {
         self
     }
 
-    /// The chart as an SVG document, or why it cannot be drawn.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(lab::Lines::new("t").to_svg().is_err()); // no series yet
-    /// ```
-    pub fn to_svg(&self) -> Result<String> {
-        render_alone(self.clone().into(), self.width)
-    }
-
-    /// Saves the chart as an SVG file; returns the path written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let path = std::env::temp_dir().join("lab-doc-lines.svg");
-    /// lab::Lines::new("t").series("a", [(1.0, 1.0)]).save_svg(&path).unwrap();
-    /// ```
-    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
-        save_file(path.as_ref(), &self.to_svg()?)
-    }
-
-    /// Shows the chart as a cell's output (or a one-line message saying what is wrong).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Lines::new("t").series("a", [(1.0, 1.0)]).evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => emit(&self.summary(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+    pub(crate) fn width_setting(&self) -> Option<u32> {
+        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Area, FONT, draw_title, drawing, emit, render_alone, save_file};
+use super::{Area, FONT, draw_title, drawing};
 use crate::error::Result;
 
 const NODE: f64 = 22.0;
@@ -58,42 +58,8 @@ impl WaitForGraph {
         }
     }
 
-    /// The chart as an SVG document.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let g = lab::WaitForGraph::new("empty", vec![], vec!["m".into()], vec![]);
-    /// assert!(g.to_svg().is_ok());
-    /// ```
-    pub fn to_svg(&self) -> Result<String> {
-        render_alone(self.clone().into(), None)
-    }
-
-    /// Saves the chart as an SVG file; returns the path written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let g = lab::WaitForGraph::new("g", vec!["A".into()], vec![], vec![]);
-    /// g.save_svg(std::env::temp_dir().join("lab-doc-graph.svg")).unwrap();
-    /// ```
-    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
-        save_file(path.as_ref(), &self.to_svg()?)
-    }
-
-    /// Shows the graph as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::WaitForGraph::new("g", vec!["A".into()], vec![], vec![]).evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => emit(&self.summary(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+    pub(crate) fn width_setting(&self) -> Option<u32> {
+        None
     }
 
     pub(crate) fn height(&self) -> u32 {

@@ -603,6 +603,71 @@ pub(crate) fn render_alone(chart: Chart, width: Option<u32>) -> Result<String> {
     fig.to_svg()
 }
 
+/// Gives a chart type its outputs: `to_svg`, `save_svg` and `evcxr_display`, all drawn
+/// through [`render_alone`]. `$make` builds an example value for the docs. The type
+/// provides `width_setting()` and `summary()`.
+macro_rules! chart_output {
+    ($t:ty, $make:literal) => {
+        impl $t {
+            /// The chart as an SVG document, or a one-line error saying why it cannot be
+            /// drawn.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let chart = ", $make, ";")]
+            /// assert!(chart.to_svg().unwrap().starts_with("<svg"));
+            /// ```
+            pub fn to_svg(&self) -> Result<String> {
+                render_alone(self.clone().into(), self.width_setting())
+            }
+
+            /// Saves the chart as an SVG file; returns the path written.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let chart = ", $make, ";")]
+            /// let path = std::env::temp_dir().join("lab-doc-chart.svg");
+            /// assert_eq!(chart.save_svg(&path).unwrap(), path);
+            /// ```
+            pub fn save_svg(
+                &self,
+                path: impl AsRef<std::path::Path>,
+            ) -> Result<std::path::PathBuf> {
+                save_file(path.as_ref(), &self.to_svg()?)
+            }
+
+            /// Shows the chart as a cell's output: the SVG and a plain-text summary, or a
+            /// one-line message saying what is wrong. evcxr calls this for the last value
+            /// of a cell.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let chart = ", $make, ";")]
+            /// chart.evcxr_display(); // prints evcxr's content markers
+            /// ```
+            pub fn evcxr_display(&self) {
+                match self.to_svg() {
+                    Ok(svg) => emit(&self.summary(), &svg),
+                    Err(e) => e.evcxr_display(),
+                }
+            }
+        }
+    };
+}
+chart_output!(Bars, r#"lab::Bars::new("t").bar("a", 1.0)"#);
+chart_output!(Lines, r#"lab::Lines::new("t").series("a", [(1.0, 2.0)])"#);
+chart_output!(
+    WaitForGraph,
+    r#"lab::WaitForGraph::new("g", vec!["A".into()], vec!["m".into()], vec![])"#
+);
+chart_output!(
+    Timeline,
+    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#
+);
+
 /// Adds `above` to every chart type: `a.above(b)` is a figure with `a` over `b`.
 macro_rules! stackable {
     ($t:ty) => {
@@ -656,6 +721,10 @@ mod tests {
         assert!(err.message().contains("nothing recorded"), "{err}");
         let err = Bars::new("x").bar("a", 1.0).width(5).to_svg().unwrap_err();
         assert!(err.message().contains("width 5 px"), "{err}");
+        let err = Bars::new("x").to_svg().unwrap_err();
+        assert!(err.message().contains("no bars"), "{err}");
+        let err = Lines::new("x").to_svg().unwrap_err();
+        assert!(err.message().contains("no series"), "{err}");
     }
 }
 

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, emit,
-    kind_colour, kind_text_colour, render_alone, save_file, shorten, text_width, time_unit,
+    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, kind_colour,
+    kind_text_colour, shorten, text_width, time_unit,
 };
 use crate::error::{Error, Result};
 use crate::record::{Kind, Span, Trace};
@@ -100,46 +100,8 @@ impl Timeline {
         self.trace.as_ref().map_err(Clone::clone)
     }
 
-    /// The chart as an SVG document, or why it cannot be drawn.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// assert!(rec.timeline().to_svg().is_err()); // nothing recorded
-    /// ```
-    pub fn to_svg(&self) -> Result<String> {
-        render_alone(self.clone().into(), self.width)
-    }
-
-    /// Saves the chart as an SVG file; returns the path written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("m");
-    /// let path = std::env::temp_dir().join("lab-doc-timeline.svg");
-    /// rec.timeline().save_svg(&path).unwrap();
-    /// ```
-    pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
-        save_file(path.as_ref(), &self.to_svg()?)
-    }
-
-    /// Shows the timeline as a cell's output (or a one-line message saying what is wrong).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("m");
-    /// rec.timeline().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => emit(&self.summary(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+    pub(crate) fn width_setting(&self) -> Option<u32> {
+        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
