@@ -82,7 +82,7 @@ run_tests() {
     say "4/5 benchmark figures (printed, not gated)"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
     say "5/5 notebooks: checks, then every notebook run top to bottom in the rust kernel"
-    "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
+    LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
 
 case "${1:-}" in
