@@ -470,6 +470,85 @@ impl Bench {
         self
     }
 
+    /// Times `job` once per parameter value, as one variant per value named
+    /// `"{value} {unit}"` (e.g. `"4 threads"`), with the repetitions *interleaved*: one
+    /// run of every variant, then the next round. On a machine whose speed drifts (a busy
+    /// neighbour, a warming CPU), every variant then sees the same conditions, instead of
+    /// the last variants getting the worst of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sizes = [1_000u64, 10_000, 100_000];
+    /// let bench = lab::Bench::new("spin").reps(3).sweep(&sizes, "steps", |&n| lab::spin(n));
+    /// assert_eq!(bench.measurements().len(), 3);
+    /// assert_eq!(bench.measurements()[2].name(), "100000 steps");
+    /// assert!(bench.speedups()[2] < 1.0); // more steps, more time
+    /// ```
+    pub fn sweep<'p, P: fmt::Display + 'p, R>(
+        mut self,
+        values: impl IntoIterator<Item = &'p P>,
+        unit: &str,
+        mut job: impl FnMut(&P) -> R,
+    ) -> Bench {
+        if self.error.is_some() {
+            return self;
+        }
+        let values: Vec<&P> = values.into_iter().collect();
+        if values.is_empty() {
+            self.fail(Some(Error::new(
+                "sweep got no values: give it at least one, e.g. &[1, 2, 4]",
+            )));
+            return self;
+        }
+        let names: Vec<String> = values
+            .iter()
+            .map(|v| format!("{v} {unit}").trim().to_string())
+            .collect();
+        if let Some(dup) = names
+            .iter()
+            .find(|n| self.results.iter().any(|m| &m.name == *n))
+        {
+            self.fail(Some(Error::new(format!(
+                "two variants are both named {dup:?}: give each .run or .sweep value a different name"
+            ))));
+            return self;
+        }
+        let began = Instant::now();
+        for v in &values {
+            for _ in 0..self.warmup {
+                black_box(job(v));
+            }
+        }
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); values.len()];
+        let mut note = None;
+        'rounds: for round in 0..self.reps {
+            for (i, v) in values.iter().enumerate() {
+                let t = Instant::now();
+                black_box(job(v));
+                samples[i].push(t.elapsed());
+            }
+            let budget = TIME_BUDGET_PER_VARIANT * values.len() as u32;
+            if began.elapsed() > budget && round + 1 < self.reps {
+                note = Some(format!(
+                    "stopped after {} of {} rounds: over the {} s budget",
+                    round + 1,
+                    self.reps,
+                    budget.as_secs()
+                ));
+                break 'rounds;
+            }
+        }
+        for (name, samples) in names.into_iter().zip(samples) {
+            self.results.push(Measurement {
+                name,
+                samples,
+                note: note.clone(),
+            });
+        }
+        self
+    }
+
     /// Every variant measured so far, in order.
     ///
     /// # Examples
@@ -761,6 +840,20 @@ mod tests {
         let bench = Bench::new("x").warmup(2).reps(3).run("a", || calls += 1);
         assert_eq!(calls, 5);
         assert_eq!(bench.get("a").unwrap().samples().len(), 3);
+    }
+
+    #[test]
+    fn a_sweep_interleaves_its_rounds() {
+        let order = std::cell::RefCell::new(Vec::new());
+        let bench = Bench::new("x")
+            .warmup(0)
+            .reps(2)
+            .sweep(&[1, 2, 3], "", |v| order.borrow_mut().push(*v));
+        assert_eq!(*order.borrow(), [1, 2, 3, 1, 2, 3]);
+        assert_eq!(bench.measurements().len(), 3);
+        assert!(bench.measurements().iter().all(|m| m.samples().len() == 2));
+        let empty: [u32; 0] = [];
+        assert!(Bench::new("x").sweep(&empty, "", |_| ()).get("x").is_err());
     }
 
     #[test]
