@@ -3,6 +3,8 @@
     python tools/nbtool.py strip      remove outputs and execution counts (commit clean)
     python tools/nbtool.py setup      write tools/setup_cell.rs into every notebook's
                                       first code cell (the one identical setup cell)
+    python tools/nbtool.py nav        write the navigation cell (previous | contents | next)
+                                      at the end of every notebook
     python tools/nbtool.py figures NB DIR
                                       run notebook NB in the rust kernel and save each
                                       cell's image as DIR/NB-cellN.svg, to look at them
@@ -74,6 +76,33 @@ def set_setup(nb) -> None:
         cells[0].source = SETUP_CELL
 
 
+NAV_MARK = "<!-- navigation: written by tools/nbtool.py nav -->"
+
+
+def title(nb) -> str:
+    """A notebook's title: its first line, without the '# '."""
+    return nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
+
+
+def nav_source(paths: list[Path], i: int) -> str:
+    """The navigation cell for notebook `i` of `paths`."""
+    parts = []
+    if i > 0:
+        parts.append(f"← [{title(read(paths[i - 1]))}]({paths[i - 1].name})")
+    parts.append("[contents](../README.md#the-series)")
+    if i + 1 < len(paths):
+        parts.append(f"[{title(read(paths[i + 1]))}]({paths[i + 1].name}) →")
+    return NAV_MARK + "\n\n" + " | ".join(parts)
+
+
+def set_nav(nb, source: str) -> None:
+    last = nb.cells[-1]
+    if last.cell_type == "markdown" and last.source.startswith(NAV_MARK):
+        last.source = source
+    else:
+        nb.cells.append(nbformat.v4.new_markdown_cell(source))
+
+
 def save_figures(path: Path, out: Path) -> None:
     from test_notebooks import execute
 
@@ -92,12 +121,18 @@ def main(argv: list[str]) -> int:
     if len(argv) == 4 and argv[1] == "figures":
         save_figures(Path(argv[2]).resolve(), Path(argv[3]))
         return 0
-    if len(argv) != 2 or argv[1] not in ("strip", "setup"):
+    if len(argv) != 2 or argv[1] not in ("strip", "setup", "nav"):
         print(__doc__)
         return 2
-    for path in notebook_paths():
+    paths = notebook_paths()
+    for i, path in enumerate(paths):
         nb = read(path)
-        strip(nb) if argv[1] == "strip" else set_setup(nb)
+        if argv[1] == "strip":
+            strip(nb)
+        elif argv[1] == "setup":
+            set_setup(nb)
+        else:
+            set_nav(nb, nav_source(paths, i))
         if write_if_changed(path, nb):
             print(f"rewrote {path.relative_to(ROOT)}")
     return 0

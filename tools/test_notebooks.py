@@ -61,6 +61,16 @@ def test_anatomy(path: Path):
     assert "kernelspec" in nb.metadata and nb.metadata.kernelspec.name == "rust"
 
 
+@pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=IDS)
+def test_navigation_cell_is_current(index: int):
+    """The last cell links to the previous and next notebooks and the contents; it is
+    generated, so a check keeps it from drifting when notebooks are added or renamed."""
+    nb = nbtool.read(NOTEBOOKS[index])
+    assert nb.cells[-1].source == nbtool.nav_source(NOTEBOOKS, index), (
+        "navigation is out of date: run `python tools/nbtool.py nav`"
+    )
+
+
 def problems(nb) -> list[str]:
     """What is wrong with an executed notebook, one line per problem."""
     found = []
