@@ -95,7 +95,10 @@ case "${1:-}" in
             extra+=(--allow-root)
         fi
         say "opening JupyterLab on notebooks/, on 127.0.0.1 with token login (Ctrl-C twice to stop)"
-        exec "$VENV/bin/jupyter" lab --notebook-dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 \
+        # The repository is the root (so notebooks can link to ../README.md); the browser
+        # opens in notebooks/.
+        exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT" \
+            --LabApp.default_url=/lab/tree/notebooks --ServerApp.ip=127.0.0.1 \
             ${extra[@]+"${extra[@]}"} "$@"
         ;;
     test)
