@@ -8,7 +8,10 @@
 # seconds. What it installs:
 #   .venv/                     Python packages from tools/requirements.txt (pinned)
 #   ~/.cargo/bin/evcxr_jupyter evcxr's Jupyter kernel, version $EVCXR_VERSION
-#   the `rust` kernelspec      registered for your user (~/.local/share/jupyter)
+#   the `rust` kernelspec      registered for your user (~/.local/share/jupyter): evcxr
+#                              started through tools/kernel/launcher.py, which gives each
+#                              kernel a persistent build slot (~/.cache/concurrency-notebooks)
+#   a warm first slot          the setup cell run once, so the first notebook opens fast
 set -euo pipefail
 
 EVCXR_VERSION=0.22.0
@@ -54,21 +57,23 @@ setup_evcxr() {
         say "building evcxr_jupyter $EVCXR_VERSION (first time only: about 7 minutes on 2 cores)"
         cargo install --locked evcxr_jupyter --version "$EVCXR_VERSION"
     fi
-    # Register (or refresh) the kernelspec: cheap, and it repairs a stale one.
-    local spec
-    spec=$("$VENV/bin/jupyter" kernelspec list --json 2>/dev/null \
-        | "$VENV/bin/python" -c 'import json,sys; d=json.load(sys.stdin)["kernelspecs"]; print(d.get("rust",{}).get("spec",{}).get("argv",[""])[0])' \
-        || true)
-    if [ "$spec" != "$bin" ]; then
-        say "registering the rust kernel for Jupyter"
-        "$bin" --install >/dev/null
-    fi
+    # The `rust` kernelspec: evcxr started through tools/kernel/launcher.py, which gives
+    # each kernel its own persistent build slot (see that file). Rewrites nothing when
+    # the installed kernelspec is already this one.
+    "$VENV/bin/python" tools/kernel/install.py register "$bin"
+}
+
+setup_warm() {
+    # The first notebook a learner opens should be fast too: run the setup cell once in
+    # the first slot (only when no slot has run it with this rustc and evcxr).
+    "$VENV/bin/python" tools/kernel/install.py warm
 }
 
 setup() {
     check_rust
     setup_python
     setup_evcxr
+    setup_warm
 }
 
 run_tests() {
@@ -94,6 +99,9 @@ case "${1:-}" in
             say "running as root (a container?): passing --allow-root to JupyterLab"
             extra+=(--allow-root)
         fi
+        # The project's own JupyterLab settings (tools/jupyter/labconfig): no "fetch Jupyter
+        # news?" popup greeting a newcomer, no update check calling out.
+        export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
         say "opening JupyterLab on notebooks/, on 127.0.0.1 with token login (Ctrl-C twice to stop)"
         # The repository is the root (so notebooks can link to ../README.md); the browser
         # opens in notebooks/.

@@ -26,3 +26,55 @@ def test_a_second_setup_installs_nothing():
     for word in ("creating", "installing", "building", "registering"):
         assert word not in out, f"a second setup is not a no-op ({word!r}):\n{out}"
     assert "ready" in out, out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.environ.get("LAB_SETUP_DONE") != "1", reason="run through ./lab.sh test")
+def test_lab_start_greets_a_newcomer_without_the_news_popup():
+    """`./lab.sh start` serves JupyterLab with the project's settings: JupyterLab asks
+    "fetch official Jupyter news?" when fetchNews is unset; ours answers it ("false")."""
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    port, token = free_port(), "lab-test-token"
+    server = subprocess.Popen(
+        ["bash", str(nbtool.ROOT / "lab.sh"), "start", "--no-browser", f"--port={port}",
+         f"--ServerApp.token={token}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, stopped as one below
+    )
+    url = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+    try:
+        deadline, settings = time.monotonic() + 120, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(req, timeout=5) as reply:
+                    settings = json.load(reply)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert settings is not None, f"JupyterLab did not answer: {server.stderr.read().decode() if server.poll() is not None else 'timeout'}"
+        # The project's overrides become the schema's defaults; the user may still change them.
+        defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
+        assert defaults.get("fetchNews") == "false", defaults
+        assert defaults.get("checkForUpdates") is False, defaults
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        server.stderr.close()
