@@ -169,6 +169,11 @@ def test_runs_in_the_rust_kernel(path: Path):
         if c["seconds"] > c["budget"]
     ]
     found = problems(nb) + slow + [f"on the second run, {p}" for p in problems(second)]
+    # The harness runs what learners run: the installed `rust` kernel, through the launcher.
+    # The setup cell's `lab::ready()?` says so when a kernel was started any other way.
+    setup_out = "".join(o.get("text", "") for o in code_cells(nb)[0].outputs)
+    if "launcher" in setup_out:
+        found.append(f"the setup cell says the kernel is not the project's: {setup_out.strip()}")
     cells = ", ".join(f"{c['index']}:{c['seconds']:.1f}s" for c in timings["cells"])
     print(f"\n{path.stem}: kernel ready {timings['kernel_ready_s']} s, total {timings['total_s']} s; cells {cells}")
     assert not found, "\n".join(found)

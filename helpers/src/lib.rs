@@ -87,6 +87,69 @@ pub use crossbeam;
 pub use rayon;
 pub use tokio;
 
+/// What a kernel may need to be told, one line each (empty when all is well).
+///
+/// `launcher` is whether the project's kernel launcher started this kernel, `cores`
+/// how many cores the process may use. [`ready`] prints these lines.
+///
+/// # Examples
+///
+/// ```
+/// assert!(lab::kernel_notes(true, 8).is_empty());
+/// assert!(lab::kernel_notes(false, 8)[0].contains("./lab.sh setup"));
+/// assert!(lab::kernel_notes(true, 1)[0].contains("one core"));
+/// ```
+pub fn kernel_notes(launcher: bool, cores: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !launcher {
+        notes.push(
+            "note: this kernel was not started by the project's launcher (run ./lab.sh setup, \
+             then restart the kernel), so each notebook compiles these helpers from scratch \
+             when it opens: slower, but everything works"
+                .to_string(),
+        );
+    }
+    if cores < 2 {
+        notes.push(format!(
+            "note: this kernel may use only {cores} core{} (a container or VM limit?): \
+             concurrency shows, but parallel speedups cannot",
+            if cores == 1 { "" } else { "s" }
+        ));
+    }
+    notes
+}
+
+/// The setup cell's check of the kernel it runs in: `lab::ready()?;`.
+///
+/// Silent when all is well; otherwise prints one line per problem (see
+/// [`kernel_notes`]): a kernel started without the project's launcher, which makes every
+/// notebook's first cell slower, or a kernel limited to a single core.
+///
+/// The setup cell calls it with `?` on purpose. The first cell of a kernel that uses
+/// `?` is compiled twice by evcxr (the first try tells it that cells may return errors,
+/// and that stays on for the kernel), so paying for it in the setup cell, whose code is
+/// tiny, saves 0.3-0.7 s in the first lesson cell that uses `?`.
+///
+/// # Errors
+///
+/// None today: it returns a `Result` so that the setup cell can call it with `?`.
+///
+/// # Examples
+///
+/// ```
+/// lab::ready().unwrap();
+/// ```
+pub fn ready() -> Result<()> {
+    // The launcher (tools/kernel/launcher.py) names the slot it gave this kernel; a user
+    // who points EVCXR_TMPDIR at a lasting folder themselves gets the same benefit.
+    let launcher =
+        std::env::var_os("LAB_KERNEL_SLOT").is_some() || std::env::var_os("EVCXR_TMPDIR").is_some();
+    for note in kernel_notes(launcher, cores()) {
+        println!("{note}");
+    }
+    Ok(())
+}
+
 /// Everything a notebook cell usually needs: `use lab::prelude::*;`.
 ///
 /// Brings in the helpers, rayon's parallel iterator traits, and `Duration`/`Instant`.
