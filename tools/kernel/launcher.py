@@ -27,13 +27,17 @@ Standard library only: it runs before anything else, with whatever Python Jupyte
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; the kernel starts without a slot
+    fcntl = None
 
 DEFAULT_SLOTS = 8
 STAMP_FILE = ".lab-stamp"
@@ -202,7 +206,7 @@ def main(argv: list[str]) -> int:
     evcxr = argv[1]
     kernel_args = argv[argv.index("--") + 1 :]
     env = dict(os.environ)
-    count = slot_count()
+    count = slot_count() if fcntl is not None else 0
     got = None
     if count > 0:
         root = slots_root()
