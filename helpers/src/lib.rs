@@ -110,11 +110,11 @@ pub fn kernel_notes(launcher: bool, cores: usize) -> Vec<String> {
         );
     }
     if cores < 2 {
-        notes.push(format!(
-            "note: this kernel may use only {cores} core{} (a container or VM limit?): \
-             concurrency shows, but parallel speedups cannot",
-            if cores == 1 { "" } else { "s" }
-        ));
+        notes.push(
+            "note: this kernel may use only one core (a container or VM limit?): \
+             concurrency shows, but parallel speedups cannot"
+                .to_string(),
+        );
     }
     notes
 }
