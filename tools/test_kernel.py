@@ -22,6 +22,7 @@ LAUNCHER = nbtool.ROOT / "tools" / "kernel" / "launcher.py"
 FAKE_EVCXR = f"""#!{sys.executable}
 import os, sys, time
 print("slot=" + os.environ.get("EVCXR_TMPDIR", ""), flush=True)
+print("why=" + os.environ.get("LAB_KERNEL_NO_SLOT", ""), flush=True)
 time.sleep(float(os.environ.get("FAKE_SECONDS", "60")))
 """
 
@@ -34,8 +35,10 @@ def fake(tmp_path: Path) -> Path:
     return path
 
 
-def start(fake: Path, root: Path, slots: int = 8, seconds: float = 60) -> subprocess.Popen:
+def start(fake: Path, root: Path, slots: int = 8, seconds: float = 60, **extra: str) -> subprocess.Popen:
     env = dict(os.environ, LAB_KERNEL_SLOTS_DIR=str(root), LAB_KERNEL_SLOTS=str(slots), FAKE_SECONDS=str(seconds))
+    env.pop("EVCXR_TMPDIR", None)
+    env.update(extra)
     return subprocess.Popen(
         [sys.executable, str(LAUNCHER), "--evcxr", str(fake), "--", "--control_file", "x.json"],
         env=env,
@@ -45,11 +48,16 @@ def start(fake: Path, root: Path, slots: int = 8, seconds: float = 60) -> subpro
     )
 
 
+def started(kernel: subprocess.Popen) -> tuple[str, str]:
+    """(the EVCXR_TMPDIR the stand-in kernel was given, why it has none): '' for none."""
+    line, why = kernel.stdout.readline(), kernel.stdout.readline()
+    assert line.startswith("slot=") and why.startswith("why="), (
+        line, kernel.stderr.read() if kernel.poll() is not None else "")
+    return line.strip()[len("slot=") :], why.strip()[len("why=") :]
+
+
 def slot_of(kernel: subprocess.Popen) -> str:
-    """The EVCXR_TMPDIR the stand-in kernel was given ('' for none)."""
-    line = kernel.stdout.readline()
-    assert line.startswith("slot="), (line, kernel.stderr.read() if kernel.poll() is not None else "")
-    return line.strip()[len("slot=") :]
+    return started(kernel)[0]
 
 
 def stop(*kernels: subprocess.Popen) -> None:
@@ -97,7 +105,8 @@ def test_when_every_slot_is_busy_the_kernel_still_starts_and_says_so(fake, tmp_p
     try:
         assert {slot_of(k) for k in busy} == {str(root / "slot-0"), str(root / "slot-1")}
         extra = start(fake, root, slots=2, seconds=0)
-        assert slot_of(extra) == "", "no slot: evcxr's own temporary directory"
+        slot, why = started(extra)
+        assert slot == "" and "busy" in why, "no slot: evcxr's own temporary directory"
         extra.wait(timeout=10)
         log = extra.stderr.read()
         assert "all 2 build slots" in log and "busy" in log, log
@@ -108,18 +117,45 @@ def test_when_every_slot_is_busy_the_kernel_still_starts_and_says_so(fake, tmp_p
 
 def test_a_new_rustc_or_evcxr_wipes_the_slots(fake, tmp_path):
     root = tmp_path / "slots"
-    kernels = [start(fake, root, seconds=0) for _ in range(2)]
+    kernels = [start(fake, root) for _ in range(2)]  # alive together: two slots
     assert sorted(slot_of(k) for k in kernels) == [str(root / "slot-0"), str(root / "slot-1")]
     stop(*kernels)
     for i in range(2):
         (root / f"slot-{i}" / "built").write_text("made by the old evcxr")
     fake.write_text(FAKE_EVCXR + "# a different evcxr build\n")  # another binary
-    kernel = start(fake, root, seconds=0)
+    kernel = start(fake, root)
     try:
         assert slot_of(kernel) == str(root / "slot-0")
         assert "wiped" in kernel.stderr.readline()
         assert not (root / "slot-0" / "built").exists()
         assert not (root / "slot-1" / "built").exists(), "free stale slots are wiped at once"
+    finally:
+        stop(kernel)
+
+
+def test_without_rustc_on_path_the_kernel_starts_without_a_slot_and_wipes_nothing(fake, tmp_path):
+    """JupyterLab started from a desktop launcher may lack ~/.cargo/bin on PATH."""
+    root = tmp_path / "slots"
+    first = start(fake, root, seconds=0)
+    assert slot_of(first) == str(root / "slot-0")
+    stop(first)
+    (root / "slot-0" / "built").write_text("keep me")
+    home = tmp_path / "home"  # no ~/.cargo/bin/rustc here either
+    home.mkdir()
+    kernel = start(fake, root, seconds=0, PATH="/nonexistent", HOME=str(home))
+    try:
+        slot, why = started(kernel)
+        assert slot == "" and "rustc" in why, (slot, why)
+        assert (root / "slot-0" / "built").exists(), "a rustc that cannot answer must not wipe slots"
+    finally:
+        stop(kernel)
+
+
+def test_slots_turned_off_still_start_the_kernel(fake, tmp_path):
+    kernel = start(fake, tmp_path / "slots", slots=0, seconds=0)
+    try:
+        slot, why = started(kernel)
+        assert slot == "" and "LAB_KERNEL_SLOTS=0" in why
     finally:
         stop(kernel)
 

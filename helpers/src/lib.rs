@@ -89,25 +89,24 @@ pub use tokio;
 
 /// What a kernel may need to be told, one line each (empty when all is well).
 ///
-/// `launcher` is whether the project's kernel launcher started this kernel, `cores`
-/// how many cores the process may use. [`ready`] prints these lines.
+/// `no_slot` is why this kernel has no lasting build folder (`None` when it has one),
+/// `cores` how many cores the process may use. [`ready`] prints these lines.
 ///
 /// # Examples
 ///
 /// ```
-/// assert!(lab::kernel_notes(true, 8).is_empty());
-/// assert!(lab::kernel_notes(false, 8)[0].contains("./lab.sh setup"));
-/// assert!(lab::kernel_notes(true, 1)[0].contains("one core"));
+/// assert!(lab::kernel_notes(None, 8).is_empty());
+/// let slow = lab::kernel_notes(Some("all 8 build slots are busy"), 8);
+/// assert!(slow[0].contains("busy") && slow[0].contains("from scratch"));
+/// assert!(lab::kernel_notes(None, 1)[0].contains("one core"));
 /// ```
-pub fn kernel_notes(launcher: bool, cores: usize) -> Vec<String> {
+pub fn kernel_notes(no_slot: Option<&str>, cores: usize) -> Vec<String> {
     let mut notes = Vec::new();
-    if !launcher {
-        notes.push(
-            "note: this kernel was not started by the project's launcher (run ./lab.sh setup, \
-             then restart the kernel), so each notebook compiles these helpers from scratch \
-             when it opens: slower, but everything works"
-                .to_string(),
-        );
+    if let Some(why) = no_slot {
+        notes.push(format!(
+            "note: {why}: this notebook compiles the helpers from scratch when it opens \
+             (slower, but everything works)"
+        ));
     }
     if cores < 2 {
         notes.push(
@@ -122,8 +121,9 @@ pub fn kernel_notes(launcher: bool, cores: usize) -> Vec<String> {
 /// The setup cell's check of the kernel it runs in: `lab::ready()?;`.
 ///
 /// Silent when all is well; otherwise prints one line per problem (see
-/// [`kernel_notes`]): a kernel started without the project's launcher, which makes every
-/// notebook's first cell slower, or a kernel limited to a single core.
+/// [`kernel_notes`]): a kernel without a lasting build folder (not started by the
+/// project's launcher, or the launcher found no free slot, and says why), which makes
+/// every notebook's first cell slower, or a kernel limited to a single core.
 ///
 /// The setup cell calls it with `?` on purpose. The first cell of a kernel that uses
 /// `?` is compiled twice by evcxr (the first try tells it that cells may return errors,
@@ -140,11 +140,22 @@ pub fn kernel_notes(launcher: bool, cores: usize) -> Vec<String> {
 /// lab::ready().unwrap();
 /// ```
 pub fn ready() -> Result<()> {
-    // The launcher (tools/kernel/launcher.py) names the slot it gave this kernel; a user
-    // who points EVCXR_TMPDIR at a lasting folder themselves gets the same benefit.
-    let launcher =
-        std::env::var_os("LAB_KERNEL_SLOT").is_some() || std::env::var_os("EVCXR_TMPDIR").is_some();
-    for note in kernel_notes(launcher, cores()) {
+    use std::env::var;
+    // The launcher (tools/kernel/launcher.py) sets LAB_KERNEL, and either the slot it gave
+    // (LAB_KERNEL_SLOT) or why there was none (LAB_KERNEL_NO_SLOT). A user who points
+    // EVCXR_TMPDIR at a lasting folder without the launcher gets the same benefit.
+    let no_slot = if var("LAB_KERNEL").is_ok() {
+        var("LAB_KERNEL_NO_SLOT").ok()
+    } else if var("EVCXR_TMPDIR").is_ok() {
+        None
+    } else {
+        Some(
+            "this kernel was not started by the project's launcher (run ./lab.sh setup, then \
+             restart the kernel)"
+                .to_string(),
+        )
+    };
+    for note in kernel_notes(no_slot.as_deref(), cores()) {
         println!("{note}");
     }
     Ok(())

@@ -14,6 +14,7 @@ Run by ./lab.sh setup (with the project's Python, which has jupyter_client).
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import json
 import os
 import subprocess
@@ -66,16 +67,20 @@ def same_tree(a: Path, b: Path) -> bool:
 
 def register(evcxr: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_core.paths import jupyter_data_dir
 
     ksm = KernelSpecManager()
-    installed = ksm.find_kernel_specs().get(KERNEL)
+    ours = Path(jupyter_data_dir(), "kernels", KERNEL)  # where --user installs it
     with tempfile.TemporaryDirectory() as tmp:
         spec = staged_spec(evcxr, Path(tmp))
-        if installed and same_tree(spec, Path(installed)):
-            return
-        say("registering the rust kernel (evcxr through the build-slot launcher)")
-        where = ksm.install_kernel_spec(str(spec), KERNEL, user=True)
-        print(f"      {where}")
+        if not same_tree(spec, ours):
+            say("registering the rust kernel (evcxr through the build-slot launcher)")
+            where = ksm.install_kernel_spec(str(spec), KERNEL, user=True)
+            print(f"      {where}")
+    winner = KernelSpecManager().find_kernel_specs().get(KERNEL)
+    if winner and Path(winner).resolve() != ours.resolve():
+        say(f"warning: another `{KERNEL}` kernelspec, {winner}, comes first on Jupyter's path, so "
+            "notebooks will not use the launcher: remove it (jupyter kernelspec remove) or fix JUPYTER_PATH")
 
 
 def evcxr_of_installed_spec() -> str:
@@ -85,17 +90,37 @@ def evcxr_of_installed_spec() -> str:
     return argv[argv.index("--evcxr") + 1] if "--evcxr" in argv else argv[0]
 
 
-def warm_slots(root: Path, want: str) -> list[Path]:
-    return [p for p in sorted(root.glob("slot-*")) if launcher.read_text(p / launcher.WARM_FILE) == want]
+def sources_hash() -> str:
+    """What the warm slot compiled: the helper crate, the lock file, the setup cell. A
+    `git pull` that changes any of them makes the next setup warm the slot again."""
+    h = hashlib.sha256()
+    files = sorted((ROOT / "helpers").rglob("*.rs")) + [
+        ROOT / "helpers" / "Cargo.toml", ROOT / "Cargo.lock", ROOT / "tools" / "setup_cell.rs"]
+    for f in files:
+        if f.is_file():
+            h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def warm_marker() -> str | None:
+    """The text a warm slot holds in its marker file, or None when slots cannot be used."""
+    evcxr = evcxr_of_installed_spec()
+    try:
+        version, _ = launcher.rustc_facts(launcher.find_rustc(evcxr))
+        return launcher.stamp(version, evcxr) + f"sources: {sources_hash()}\n"
+    except (launcher.NoSlot, OSError):
+        return None
 
 
 def warm() -> None:
     from nbclient import NotebookClient
     import nbformat
 
-    want = launcher.stamp(evcxr_of_installed_spec())
+    marker = warm_marker()
     root = launcher.slots_root()
-    if warm_slots(root, want):
+    if marker is None or launcher.slot_count() == 0:
+        return  # the kernel will run without slots; it says why when it starts
+    if any(launcher.read_text(p / launcher.WARM_FILE) == marker for p in root.glob("slot-*")):
         return
     say("warming the kernel's first build slot: the setup cell compiles the helpers once "
         "(about 30 s on 2 cores; minutes more the very first time, for crate downloads)")
@@ -103,7 +128,9 @@ def warm() -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(setup),
-        nbformat.v4.new_code_cell('println!("slot={}", std::env::var("EVCXR_TMPDIR").unwrap_or_default());'),
+        nbformat.v4.new_code_cell(
+            'println!("slot={}", std::env::var("EVCXR_TMPDIR").unwrap_or_default());\n'
+            'println!("why={}", std::env::var("LAB_KERNEL_NO_SLOT").unwrap_or_default());'),
     ]
     client = NotebookClient(
         nb, kernel_name=KERNEL, timeout=1800, resources={"metadata": {"path": str(ROOT / "notebooks")}}
@@ -113,12 +140,15 @@ def warm() -> None:
     outputs = [o for c in nb.cells for o in c.outputs]
     out = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     failed = [o for o in outputs if o.output_type == "error"]
-    slot = next((line[5:] for line in out.splitlines() if line.startswith("slot=")), "")
-    if failed or "panicked at" in out or not slot:
+    if failed or "panicked at" in out:
         out += "".join(f"{o.ename}: {o.evalue}\n" for o in failed)
         raise SystemExit(f"the setup cell did not run cleanly in the rust kernel:\n{out}")
-    Path(slot, launcher.WARM_FILE).write_text(want)
-    say(f"kernel warm in {time.monotonic() - t0:.0f} s ({slot})")
+    lines = dict(line.split("=", 1) for line in out.splitlines() if line[:4] in ("slot", "why="))
+    if not lines.get("slot"):
+        say(f"no build slot to warm ({lines.get('why') or 'unknown reason'}); skipped")
+        return
+    launcher.write_text(Path(lines["slot"], launcher.WARM_FILE), marker)
+    say(f"kernel warm in {time.monotonic() - t0:.0f} s ({lines['slot']})")
 
 
 def main(argv: list[str]) -> int:

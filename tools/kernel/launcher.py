@@ -8,7 +8,8 @@ and every dependency already built, and the setup cell takes seconds instead of 
 Two live kernels must never share such a directory (each rewrites the other's files), so
 the directories are *slots*, each guarded by a lock held for the kernel's whole life:
 
-    <cache>/concurrency-notebooks/kernel-slots/
+    <cache>/concurrency-notebooks/kernel-slots/    (<cache>: $XDG_CACHE_HOME or ~/.cache;
+                                                    ~/Library/Caches on macOS)
         slot-0.lock   flock'ed by the kernel using slot-0 (inherited across exec, so the
                       lock lives exactly as long as the kernel and its child processes)
         slot-0/       EVCXR_TMPDIR of that kernel; slot-0/.lab-stamp names the rustc,
@@ -16,8 +17,10 @@ the directories are *slots*, each guarded by a lock held for the kernel's whole 
         .cargo/config.toml
                       cargo settings for every build in the slots (see CARGO_CONFIG)
 
-A kernel takes the first free slot. When all are busy it still starts, in evcxr's own
-throwaway directory (slower: the helpers compile from scratch), and says so in the log.
+A kernel takes the first free slot. Whenever no slot can be used (all busy, slots turned
+off, no rustc on PATH, no file locks, an unwritable cache) the kernel still starts, in
+evcxr's own throwaway directory (slower: the helpers compile from scratch), says why in
+the log, and tells the notebook (LAB_KERNEL_NO_SLOT, which `lab::ready()` prints).
 
 Used as:  python launcher.py --evcxr /path/to/evcxr_jupyter -- --control_file FILE
 Settings (environment): LAB_KERNEL_SLOTS_DIR (where the slots live),
@@ -27,6 +30,7 @@ Standard library only: it runs before anything else, with whatever Python Jupyte
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -42,6 +46,24 @@ except ImportError:  # Windows: no flock; the kernel starts without a slot
 DEFAULT_SLOTS = 8
 STAMP_FILE = ".lab-stamp"
 WARM_FILE = ".lab-warm"  # written by the setup once a slot has run the setup cell
+
+# Cargo reads .cargo/config.toml from every folder above the one it builds in, so this
+# file, beside the slots, tunes every build in them and nothing else. Profile settings in
+# a config file take precedence over the Cargo.toml that evcxr writes for each cell.
+CONFIG_HEADER = "# Written by the kernel launcher (tools/kernel/launcher.py)"
+CARGO_CONFIG = f"""\
+{CONFIG_HEADER}; rewritten when it differs.
+# evcxr builds each cell at opt-level 2 with 16 codegen units and cargo's default
+# `lto = false`, which still runs a "thin local" LTO pass across those 16 units: measured
+# at 0.2-0.5 s of every 0.4-1.4 s cell compile on 2 cores. "off" skips it; the
+# optimisation level and debug assertions stay what evcxr and the notebooks say.
+[profile.dev]
+lto = "off"
+"""
+
+
+class NoSlot(Exception):
+    """Why this kernel runs without a build slot (one line, shown to the learner)."""
 
 
 def log(message: str) -> None:
@@ -68,109 +90,123 @@ def slot_count() -> int:
         return DEFAULT_SLOTS
 
 
-def stamp(evcxr: str) -> str:
-    """What a slot's build outputs depend on: the compiler and the kernel binary.
+def find_rustc(evcxr: str) -> str:
+    """The rustc evcxr will use: on PATH, or beside evcxr (~/.cargo/bin), as evcxr does.
 
-    Cargo would rebuild for a new rustc anyway, but evcxr's own files in the slot (and
-    the disk they fill) belong to one evcxr build, so both are named here."""
+    JupyterLab started from a desktop launcher or an editor may not have ~/.cargo/bin on
+    PATH; evcxr copes, so the launcher must too."""
+    for candidate in (shutil.which("rustc"), Path(evcxr).parent / "rustc", Path.home() / ".cargo" / "bin" / "rustc"):
+        if candidate and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise NoSlot("rustc was not found on PATH or beside evcxr")
+
+
+def rustc_facts(rustc: str) -> tuple[str, str]:
+    """(`rustc -vV`, the folder holding libstd): asked once, and a failure means no slot
+    (never a wipe: a rustc that cannot answer says nothing about the slots)."""
     try:
-        rustc = subprocess.run(
-            ["rustc", "-vV"], capture_output=True, text=True, timeout=30, check=False
+        version = subprocess.run([rustc, "-vV"], capture_output=True, text=True, timeout=60, check=True).stdout
+        libdir = subprocess.run(
+            [rustc, "--print", "target-libdir"], capture_output=True, text=True, timeout=60, check=True
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError) as e:
-        rustc = f"rustc unavailable ({e})"
-    try:
-        st = os.stat(evcxr)
-        binary = f"{os.path.realpath(evcxr)} size={st.st_size} mtime_ns={st.st_mtime_ns}"
-    except OSError as e:
-        binary = f"{evcxr} unavailable ({e})"
-    return f"{rustc}\nevcxr: {binary}\ncargo config: {hashlib.sha256(CARGO_CONFIG.encode()).hexdigest()[:12]}\n"
+        raise NoSlot(f"could not ask {rustc} for its version ({e})") from e
+    if not version.strip() or not libdir:
+        raise NoSlot(f"{rustc} gave no version or library folder")
+    return version.strip(), libdir
 
 
-def library_path(env: dict[str, str]) -> None:
+def stamp(rustc_version: str, evcxr: str) -> str:
+    """What a slot's build outputs depend on: the compiler, the kernel binary, the cargo
+    settings. Cargo would rebuild for a new rustc anyway, but evcxr's own files in the
+    slot (and the disk they fill) belong to one evcxr build, so all are named here."""
+    st = os.stat(evcxr)
+    binary = f"{os.path.realpath(evcxr)} size={st.st_size} mtime_ns={st.st_mtime_ns}"
+    config = hashlib.sha256(CARGO_CONFIG.encode()).hexdigest()[:12]
+    return f"{rustc_version}\nevcxr: {binary}\ncargo config: {config}\n"
+
+
+def library_path(env: dict[str, str], libdir: str) -> None:
     """Lets the dynamic loader find Rust's standard library for every cell.
 
     evcxr links each cell against libstd-*.so with a *relative* runpath computed for
     target/<host>/debug/deps/, then loads a copy from one folder up. From a throwaway
     directory in /tmp the extra `..` stops at `/` and happens to land right; from a slot
     under the home directory (where rustup lives too) it misses, and every cell fails
-    with "dlopen failed". Naming the toolchain's library folder fixes it on any path."""
-    try:
-        sysroot = subprocess.run(
-            ["rustc", "--print", "sysroot"], capture_output=True, text=True, timeout=30, check=True
-        ).stdout.strip()
-        host = next(
-            line.split(":", 1)[1].strip()
-            for line in subprocess.run(
-                ["rustc", "-vV"], capture_output=True, text=True, timeout=30, check=True
-            ).stdout.splitlines()
-            if line.startswith("host:")
-        )
-    except (OSError, subprocess.SubprocessError, StopIteration) as e:
-        log(f"cannot ask rustc for its sysroot ({e}); cells may fail to load")
-        return
-    libs = [str(Path(sysroot, "lib", "rustlib", host, "lib")), str(Path(sysroot, "lib"))]
-    var = "DYLD_FALLBACK_LIBRARY_PATH" if sys.platform == "darwin" else "LD_LIBRARY_PATH"
-    env[var] = os.pathsep.join(libs + [p for p in env.get(var, "").split(os.pathsep) if p])
+    with "dlopen failed". Naming the toolchain's library folder fixes it on any path.
+    Only that folder (`rustc --print target-libdir`): with conda's Rust, the sysroot's
+    lib/ is the whole environment's, which must not shadow the system's libraries."""
+    if sys.platform == "darwin":
+        var = "DYLD_FALLBACK_LIBRARY_PATH"
+        # Setting it replaces dyld's default fallback, so keep that default after ours.
+        rest = env.get(var) or os.pathsep.join([str(Path.home() / "lib"), "/usr/local/lib", "/usr/lib"])
+    else:
+        var = "LD_LIBRARY_PATH"
+        rest = env.get(var, "")
+    env[var] = os.pathsep.join([libdir] + [p for p in rest.split(os.pathsep) if p])
 
 
 def try_lock(path: Path) -> int | None:
-    """An open, exclusively flock'ed descriptor for `path`, or None if another holds it."""
+    """An open, exclusively flock'ed descriptor for `path`, or None if another holds it.
+
+    Any other failure (a file system without locks: NFS without lockd, some FUSE mounts)
+    is not "busy": it means slots cannot be used here at all."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as e:
         os.close(fd)
-        return None
+        if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return None
+        raise NoSlot(
+            f"file locks do not work in {path.parent} ({e.strerror}); "
+            "set LAB_KERNEL_SLOTS_DIR to a local folder"
+        ) from e
     return fd
 
 
 def read_text(path: Path) -> str | None:
     try:
-        return path.read_text()
-    except OSError:
+        return path.read_text(errors="surrogateescape")
+    except (OSError, ValueError):
         return None
+
+
+def write_text(path: Path, text: str) -> None:
+    path.write_text(text, errors="surrogateescape")
 
 
 def prepare(slot: Path, want: str) -> str:
     """Makes `slot` ready for a kernel built with `want`; says what it found."""
     have = read_text(slot / STAMP_FILE)
     if have == want:
-        return "warm" if read_text(slot / WARM_FILE) == want else "reused"
+        return "warm" if (read_text(slot / WARM_FILE) or "").startswith(want) else "reused"
     state = "new"
     if slot.exists():
         shutil.rmtree(slot, ignore_errors=True)
         state = "wiped (rustc, evcxr or the cargo settings changed)"
     slot.mkdir(parents=True, exist_ok=True)
-    (slot / STAMP_FILE).write_text(want)
+    write_text(slot / STAMP_FILE, want)
     return state
-
-
-# Cargo reads .cargo/config.toml from every folder above the one it builds in, so this
-# file, beside the slots, tunes every build in them and nothing else. Profile settings in
-# a config file take precedence over the Cargo.toml that evcxr writes for each cell.
-CARGO_CONFIG = """\
-# Written by the kernel launcher (tools/kernel/launcher.py); rewritten at every start.
-# evcxr builds each cell at opt-level 2 with 16 codegen units and cargo's default
-# `lto = false`, which still runs a "thin local" LTO pass across those 16 units: measured
-# at 0.2-0.5 s of every 0.4-1.4 s cell compile on 2 cores. "off" skips it; the
-# optimisation level and debug assertions stay what evcxr and the notebooks say.
-[profile.dev]
-lto = "off"
-"""
 
 
 def write_cargo_config(root: Path) -> None:
     path = root / ".cargo" / "config.toml"
-    if read_text(path) != CARGO_CONFIG:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(CARGO_CONFIG)
-        os.replace(tmp, path)  # atomic: a kernel starting beside us reads old or new
+    have = read_text(path)
+    if have == CARGO_CONFIG:
+        return
+    if have is not None and not have.startswith(CONFIG_HEADER):
+        # LAB_KERNEL_SLOTS_DIR points somewhere that has its own cargo config: leave it.
+        log(f"{path} is not the launcher's: left as it is (cells compile without lto = \"off\")")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(CARGO_CONFIG)
+    os.replace(tmp, path)  # atomic: a kernel starting beside us reads old or new
 
 
-def acquire(root: Path, count: int, want: str) -> tuple[int, Path, int, str] | None:
-    """Locks the first free slot: (index, directory, lock descriptor, state), or None.
+def acquire(root: Path, count: int, want: str) -> tuple[int, Path, int, str]:
+    """Locks the first free slot: (index, directory, lock descriptor, state).
 
     When that slot was left by another rustc or evcxr, the other free slots are wiped
     too, so a version change frees their disk at once rather than one slot at a time."""
@@ -181,11 +217,18 @@ def acquire(root: Path, count: int, want: str) -> tuple[int, Path, int, str] | N
         if fd is None:
             continue
         slot = root / f"slot-{i}"
-        state = prepare(slot, want)
-        if state.startswith("wiped"):
-            sweep(root, range(i + 1, count), want)
+        try:
+            state = prepare(slot, want)
+            if state.startswith("wiped"):
+                sweep(root, range(i + 1, count), want)
+        except BaseException:
+            os.close(fd)
+            raise
         return i, slot, fd, state
-    return None
+    raise NoSlot(
+        f"all {count} build slots in {root} are busy (one per running kernel): shut down "
+        "unused kernels, or raise LAB_KERNEL_SLOTS"
+    )
 
 
 def sweep(root: Path, indices, want: str) -> None:
@@ -199,6 +242,32 @@ def sweep(root: Path, indices, want: str) -> None:
             os.close(fd)
 
 
+def choose_slot(evcxr: str, env: dict[str, str]) -> None:
+    """Points `env` at a locked slot, or says in `env` why there is none."""
+    try:
+        if fcntl is None:
+            raise NoSlot("this system has no file locks (flock)")
+        count = slot_count()
+        if count == 0:
+            raise NoSlot("build slots are turned off (LAB_KERNEL_SLOTS=0)")
+        version, libdir = rustc_facts(find_rustc(evcxr))
+        root = slots_root()
+        index, slot, fd, state = acquire(root, count, stamp(version, evcxr))
+    except NoSlot as e:
+        reason = str(e)
+    except Exception as e:  # a launcher bug must never keep the kernel from starting
+        reason = f"build slots unavailable ({type(e).__name__}: {e})"
+    else:
+        library_path(env, libdir)
+        os.set_inheritable(fd, True)  # the lock lives as long as the kernel does
+        env["EVCXR_TMPDIR"] = str(slot)
+        env["LAB_KERNEL_SLOT"] = str(index)
+        log(f"build slot {index} ({slot}): {state}")
+        return
+    env["LAB_KERNEL_NO_SLOT"] = reason
+    log(f"no build slot: {reason}. This kernel builds in a temporary folder, so its setup cell compiles the helpers from scratch (slower).")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[0] != "--evcxr" or "--" not in argv:
         print(__doc__, file=sys.stderr)
@@ -206,29 +275,10 @@ def main(argv: list[str]) -> int:
     evcxr = argv[1]
     kernel_args = argv[argv.index("--") + 1 :]
     env = dict(os.environ)
-    count = slot_count() if fcntl is not None else 0
-    got = None
-    if count > 0:
-        root = slots_root()
-        try:
-            got = acquire(root, count, stamp(evcxr))
-        except OSError as e:
-            log(f"cannot use build slots in {root} ({e}); using a temporary directory")
-        else:
-            if got is None:
-                log(
-                    f"all {count} build slots in {root} are busy (one per running kernel): "
-                    "this kernel builds in a temporary directory, so its setup cell compiles "
-                    "the helpers from scratch (slower). Shut down unused kernels, or raise "
-                    "LAB_KERNEL_SLOTS."
-                )
-    if got is not None:
-        index, slot, fd, state = got
-        library_path(env)
-        os.set_inheritable(fd, True)  # the lock lives as long as the kernel does
-        env["EVCXR_TMPDIR"] = str(slot)
-        env["LAB_KERNEL_SLOT"] = str(index)
-        log(f"build slot {index} ({slot}): {state}")
+    env["LAB_KERNEL"] = "launcher"  # lab::ready() tells "no slot" from "not our kernel"
+    env.pop("LAB_KERNEL_NO_SLOT", None)
+    env.pop("LAB_KERNEL_SLOT", None)
+    choose_slot(evcxr, env)
     try:
         os.execve(evcxr, [evcxr, *kernel_args], env)
     except OSError as e:
