@@ -93,7 +93,7 @@ def evcxr_of_installed_spec() -> str:
 def sources_hash() -> str:
     """What the warm slot compiled: the helper crate, the lock file, the setup cell. A
     `git pull` that changes any of them makes the next setup warm the slot again."""
-    h = hashlib.sha256()
+    h = hashlib.sha256(str(ROOT).encode())  # `:dep lab = { path = ... }` is this clone's
     files = sorted((ROOT / "helpers").rglob("*.rs")) + [
         ROOT / "helpers" / "Cargo.toml", ROOT / "Cargo.lock", ROOT / "tools" / "setup_cell.rs"]
     for f in files:
