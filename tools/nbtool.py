@@ -13,6 +13,7 @@ Both rewrite files only when something changes, so running them twice is harmles
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ TAG_RAISES = "raises-exception"  # the cell must fail (e.g. it shows a compiler 
 TAG_PANIC = "expect-panic"  # a panic message in this cell's output is the lesson
 TAG_CHART = "chart"  # the cell must display an image
 TAG_SLOW = "slow"  # the cell may take up to SLOW_BUDGET_S instead of CELL_BUDGET_S
+TAG_SOLUTION = "solution"  # an exercise's solution: executed like any cell, source folded
 
 CELL_BUDGET_S = 10.0  # once the cache is warm; cells take 0.2-4 s on 2 cores
 SLOW_BUDGET_S = 60.0
@@ -68,6 +70,35 @@ def strip(nb) -> None:
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
+        if TAG_SOLUTION in tags(cell):
+            # JupyterLab folds the source (click the "..." to open it); the cell still runs.
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+
+
+EXERCISES_HEADING = "## Exercises"
+SOLUTION_LINE = re.compile(r"^// Solution to exercise (\d+)\b")
+
+
+def exercises(nb) -> tuple[int, list[int]]:
+    """(index of the cell holding the Exercises heading, the exercise numbers it lists).
+
+    Exercises are the numbered items (`1. ...`) after the heading, up to the `<details>`
+    that explains the solutions."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and EXERCISES_HEADING in cell.source:
+            text = cell.source.split(EXERCISES_HEADING, 1)[1].split("<details>", 1)[0]
+            return i, [int(m) for m in re.findall(r"^(\d+)\. ", text, flags=re.M)]
+    return -1, []
+
+
+def solutions(nb) -> list[tuple[int, int | None]]:
+    """(cell index, exercise number from its first line) for every `solution` cell."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and TAG_SOLUTION in tags(cell):
+            m = SOLUTION_LINE.match(cell.source.strip())
+            found.append((i, int(m.group(1)) if m else None))
+    return found
 
 
 def set_setup(nb) -> None:

@@ -61,6 +61,26 @@ def test_anatomy(path: Path):
     assert "kernelspec" in nb.metadata and nb.metadata.kernelspec.name == "rust"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_exercise_has_a_solution_that_runs(path: Path):
+    """Published answers are code the harness executes (twice, like every cell), so none
+    can rot: one `solution` cell per exercise, after the exercises, its source folded."""
+    nb = nbtool.read(path)
+    at, numbers = nbtool.exercises(nb)
+    assert at >= 0 and numbers, "no numbered exercises under '## Exercises'"
+    cells = nbtool.solutions(nb)
+    unlabelled = [i for i, n in cells if n is None]
+    assert not unlabelled, f"solution cells {unlabelled} must start with '// Solution to exercise N'"
+    missing = sorted(set(numbers) - {n for _, n in cells})
+    assert not missing, f"exercises {missing} have no solution cell (tag it '{nbtool.TAG_SOLUTION}')"
+    extra = sorted({n for _, n in cells} - set(numbers))
+    assert not extra, f"solution cells for exercises {extra}, which do not exist"
+    early = [i for i, _ in cells if i < at]
+    assert not early, f"solution cells {early} come before the exercises"
+    shown = [i for i, _ in cells if not nb.cells[i].metadata.get("jupyter", {}).get("source_hidden")]
+    assert not shown, f"solution cells {shown} are not folded: run `python tools/nbtool.py strip`"
+
+
 @pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=IDS)
 def test_navigation_cell_is_current(index: int):
     """The last cell links to the previous and next notebooks and the contents; it is
@@ -172,7 +192,7 @@ def test_runs_in_the_rust_kernel(path: Path):
     # The harness runs what learners run: the installed `rust` kernel, through the launcher.
     # The setup cell's `lab::ready()?` says so when a kernel was started any other way.
     setup_out = "".join(o.get("text", "") for o in code_cells(nb)[0].outputs)
-    if "launcher" in setup_out:
+    if "from scratch" in setup_out:
         found.append(f"the setup cell says the kernel is not the project's: {setup_out.strip()}")
     cells = ", ".join(f"{c['index']}:{c['seconds']:.1f}s" for c in timings["cells"])
     print(f"\n{path.stem}: kernel ready {timings['kernel_ready_s']} s, total {timings['total_s']} s; cells {cells}")
