@@ -14,7 +14,9 @@
 //! stuck somewhere the watch cannot see) is given up the same way, so no demo can hang.
 //!
 //! Each thread must use a lane with its own name: the lane's name is the thread's name in
-//! the graph.
+//! the graph. Two threads using the same name at once would look like one thread locking
+//! twice (a false deadlock), so the watch tells them apart by their thread and refuses the
+//! second with [`Stuck::Misuse`] and a one-line message.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -36,6 +38,9 @@ pub enum Stuck {
     Deadlock(Cycle),
     /// The wait lasted longer than the watch's bound, with no cycle found.
     TimedOut(Duration),
+    /// The lock was asked for in a way the watch cannot follow (two threads using lanes
+    /// with the same name at once): the message says what to change.
+    Misuse(String),
 }
 
 impl fmt::Display for Stuck {
@@ -47,6 +52,7 @@ impl fmt::Display for Stuck {
                 "gave up waiting after {} (the watch's bound)",
                 crate::fmt_duration(*d)
             ),
+            Stuck::Misuse(why) => write!(f, "lab: {why}"),
         }
     }
 }
@@ -114,6 +120,16 @@ struct Graph {
     cycle: Option<Cycle>,
     /// The graph as it was when the cycle closed.
     snapshot: Option<Snapshot>,
+    /// Which thread last used each lane name: names are the graph's thread ids.
+    owners: HashMap<String, std::thread::ThreadId>,
+}
+
+impl Graph {
+    /// Whether `name` holds a lock or waits for one right now.
+    fn active(&self, name: &str) -> bool {
+        self.waiting.contains_key(name)
+            || self.locks.iter().any(|(_, h)| h.as_deref() == Some(name))
+    }
 }
 
 #[derive(Debug)]
@@ -387,6 +403,18 @@ impl<T> WatchedMutex<T> {
         let asked = Instant::now();
         let label: Label = self.name.clone().into();
         let mut g = self.watch.lock_graph();
+        let thread = std::thread::current().id();
+        match g.owners.get(&me) {
+            Some(&other) if other != thread && g.active(&me) => {
+                return Err(Stuck::Misuse(format!(
+                    "two threads use the lane name {me:?} with one LockWatch at the same time; \
+                     give each thread a lane of its own name, e.g. rec.lane(format!(\"T{{i}}\"))"
+                )));
+            }
+            _ => {
+                g.owners.insert(me.clone(), thread);
+            }
+        }
         if !g.threads.contains(&me) {
             g.threads.push(me.clone());
         }
@@ -677,5 +705,39 @@ mod tests {
         let again = m.lock(&mut lane3);
         assert!(matches!(again, Err(Stuck::Deadlock(_))));
         drop(g);
+    }
+
+    #[test]
+    fn two_threads_with_one_lane_name_get_a_clear_error_not_a_false_deadlock() {
+        let watch = LockWatch::new();
+        let (a, b) = (watch.mutex("a", ()), watch.mutex("b", ()));
+        let rec = Recorder::new();
+        let held = std::sync::Barrier::new(2);
+        let results: Vec<String> = std::thread::scope(|s| {
+            let run = |first: &'static str| {
+                let (mut lane, held, a, b) = (rec.lane("same name"), &held, &a, &b);
+                s.spawn(move || {
+                    let (one, two) = if first == "a" { (a, b) } else { (b, a) };
+                    let guard = one.lock(&mut lane);
+                    held.wait(); // both threads hold their first lock now
+                    let r = match (&guard, two.lock(&mut lane)) {
+                        (Err(e), _) => e.to_string(),
+                        (Ok(_), Err(e)) => e.to_string(),
+                        (Ok(_), Ok(_)) => "locked both".to_string(),
+                    };
+                    drop(guard);
+                    r
+                })
+            };
+            let handles = [run("a"), run("b")];
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(
+            results
+                .iter()
+                .any(|r| r.starts_with("lab: two threads use the lane name")),
+            "{results:?}"
+        );
+        assert!(watch.deadlock().is_none(), "no false deadlock: {results:?}");
     }
 }

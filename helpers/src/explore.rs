@@ -314,6 +314,11 @@ impl Program {
             .all(|(pc, (_, steps))| *pc == steps.len())
     }
 
+    /// How a state reads as an outcome: the shared values when every thread finished
+    /// (`"finished"` when there are none); `"unfinished: ..."` while some thread can still
+    /// move (a replay stopped early); otherwise why the stuck threads are stuck: a cycle of
+    /// lock waits is a deadlock, a wait for a lock whose holder ended without unlocking is
+    /// named as that.
     fn outcome(&self, state: &State) -> String {
         let values: Vec<String> = self
             .shared
@@ -321,15 +326,56 @@ impl Program {
             .zip(&state.shared)
             .map(|((n, _), v)| format!("{n} = {v}"))
             .collect();
-        let mut s = values.join(", ");
-        if !self.finished(state) {
-            let stuck: Vec<&str> = (0..self.threads.len())
-                .filter(|t| state.pcs[*t] < self.threads[*t].1.len())
-                .map(|t| self.threads[t].0.as_str())
+        let values = values.join(", ");
+        let name = |t: usize| self.threads[t].0.as_str();
+        if self.finished(state) {
+            let values = if values.is_empty() {
+                "finished".to_string()
+            } else {
+                values
+            };
+            // Every thread ran all its steps, but a lock never unlocked is a bug too.
+            let held: Vec<String> = state
+                .holders
+                .iter()
+                .map(|(l, &h)| format!("{} ended holding {l}", name(h)))
                 .collect();
-            s = format!("deadlock ({} stuck)", stuck.join(", "));
+            return if held.is_empty() {
+                values
+            } else {
+                format!("{values} ({})", held.join(", "))
+            };
         }
-        s
+        if (0..self.threads.len()).any(|t| self.can_move(state, t)) {
+            return if values.is_empty() {
+                "unfinished".to_string()
+            } else {
+                format!("unfinished: {values}")
+            };
+        }
+        let stuck: Vec<usize> = (0..self.threads.len())
+            .filter(|t| state.pcs[*t] < self.threads[*t].1.len())
+            .collect();
+        // A stuck thread waits for a lock; if its holder has run all its steps, nobody
+        // will ever unlock it: that is a forgotten unlock, not a cycle.
+        let abandoned: Vec<String> = stuck
+            .iter()
+            .filter_map(|&t| match &self.threads[t].1[state.pcs[t]] {
+                Step::Lock(l) => state
+                    .holders
+                    .get(l)
+                    .filter(|&&h| state.pcs[h] == self.threads[h].1.len())
+                    .map(|&h| {
+                        format!("{} waits for {l}, which {} ended holding", name(t), name(h))
+                    }),
+                _ => None,
+            })
+            .collect();
+        if !abandoned.is_empty() {
+            return format!("stuck: {}", abandoned.join("; "));
+        }
+        let names: Vec<&str> = stuck.iter().map(|&t| name(t)).collect();
+        format!("deadlock ({} stuck)", names.join(", "))
     }
 
     /// Runs every schedule (every order of the threads' steps that the locks allow) and
@@ -973,5 +1019,43 @@ mod tests {
         );
         let twice = Program::new().thread("A", [Step::lock("m"), Step::lock("m")]);
         assert!(twice.explore().unwrap_err().to_string().contains("twice"));
+    }
+
+    #[test]
+    fn outcomes_say_what_happened_not_just_deadlock() {
+        // No shared variables: every schedule simply finishes.
+        let locks = Program::new()
+            .thread("A", [Step::lock("m"), Step::unlock("m")])
+            .thread("B", [Step::lock("m"), Step::unlock("m")]);
+        assert_eq!(
+            locks.explore().unwrap().outcomes(),
+            vec![("finished".to_string(), 2)]
+        );
+
+        // A replay that stops while threads can still move is unfinished, not deadlocked.
+        let race = Program::new()
+            .shared("x", 0)
+            .thread("A", rmw("x", 1))
+            .thread("B", rmw("x", 2));
+        let early = race.replay(["A", "B"]).unwrap();
+        assert_eq!(early.outcome(), "unfinished: x = 0");
+
+        // A thread that ends holding a lock strands the others: named as that, and no
+        // deadlock is counted.
+        let forgot = Program::new()
+            .shared("x", 0)
+            .thread("A", [Step::lock("m"), Step::atomic_add("x", 1)])
+            .thread(
+                "B",
+                [Step::lock("m"), Step::atomic_add("x", 2), Step::unlock("m")],
+            );
+        let all = forgot.explore().unwrap();
+        assert!(all.deadlocks().is_empty(), "{all}");
+        assert_eq!(
+            all.count("stuck: B waits for m, which A ended holding"),
+            1,
+            "{all}"
+        );
+        assert_eq!(all.count("x = 3 (A ended holding m)"), 1, "{all}");
     }
 }

@@ -110,7 +110,9 @@ fn read_machine() -> Machine {
             .unwrap_or_else(|_| "the OS monotonic clock".into());
     Machine {
         logical_cores,
-        physical_cores: num_cpus::get_physical().max(1),
+        // A container or an affinity mask can allow fewer cores than the machine has:
+        // physical cores are counted on the machine, so never report more than we may use.
+        physical_cores: num_cpus::get_physical().clamp(1, logical_cores),
         cpu,
         os,
         rustc: env!("LAB_RUSTC_VERSION").to_string(),
