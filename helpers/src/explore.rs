@@ -20,12 +20,16 @@
 //! ```
 //!
 //! while the lost update (read and write as separate steps, e.g. an atomic `load` then
-//! `store`) compiles and is wrong in most schedules. The explorer counts them.
+//! `store`) compiles, and some schedules lose an update. The explorer finds them and
+//! counts them. Counts are not probabilities: a schedule is an order of steps, and adding
+//! purely local steps changes how many orders lose without changing the bug; how often a
+//! real run loses depends on timing, which the explorer does not model.
 //!
 //! Locks are modelled faithfully: a thread cannot take a lock another thread holds, so
 //! schedules that would need it to are impossible and are not counted. If at some point
-//! no unfinished thread can move, that schedule ends in a **deadlock**, an outcome of its
-//! own.
+//! no unfinished thread can move, that schedule ends in a **deadlock** (a cycle of lock
+//! waits), or, when the lock waited for belongs to a thread that ended without unlocking
+//! it, in an outcome that says so.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
