@@ -81,6 +81,24 @@ def test_every_exercise_has_a_solution_that_runs(path: Path):
     assert not shown, f"solution cells {shown} are not folded: run `python tools/nbtool.py strip`"
 
 
+def test_links_and_mentions_of_other_notebooks_hold():
+    """A link to a notebook must open it; a notebook that does not exist yet is mentioned
+    as "notebook NN (coming)", so a learner knows not to look for it."""
+    existing = {p.name[:2] for p in NOTEBOOKS}
+    texts = {p.name: "\n".join(c.source for c in nbtool.read(p).cells if c.cell_type == "markdown") for p in NOTEBOOKS}
+    texts["README.md"] = (nbtool.ROOT / "README.md").read_text()
+    found = []
+    for name, text in texts.items():
+        flat = re.sub(r"\s+", " ", text)
+        for target in re.findall(r"\]\((?:notebooks/)?(\d\d-[\w-]+\.ipynb)\)", flat):
+            if not (nbtool.NOTEBOOKS / target).exists():
+                found.append(f"{name}: link to {target}, which does not exist")
+        for m in re.finditer(r"\b[Nn]otebooks? (\d\d)\b(.{0,12})", flat):
+            if m.group(1) not in existing and "(coming)" not in m.group(2):
+                found.append(f"{name}: mentions notebook {m.group(1)}, which does not exist yet: write '(coming)' after it")
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize("index", range(len(NOTEBOOKS)), ids=IDS)
 def test_navigation_cell_is_current(index: int):
     """The last cell links to the previous and next notebooks and the contents; it is
