@@ -65,7 +65,7 @@ setup_evcxr() {
 
 setup_warm() {
     # The first notebook a learner opens should be fast too: run the setup cell once in
-    # the first slot (only when no slot has run it with this rustc and evcxr).
+    # the first slot (only when no slot has run it with this rustc, evcxr and helper source).
     "$VENV/bin/python" tools/kernel/install.py warm
 }
 
@@ -86,7 +86,7 @@ run_tests() {
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     say "4/5 benchmark figures (printed, not gated)"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
-    say "5/5 notebooks: checks, then every notebook run top to bottom in the rust kernel"
+    say "5/5 the kernel launcher, the setup, then every notebook checked and run top to bottom in the rust kernel"
     LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
 
