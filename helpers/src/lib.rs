@@ -27,7 +27,8 @@
 //!
 //! - [`record`]: [`Recorder`], [`Lane`], [`Kind`]; the [`Trace`] snapshot with its
 //!   [`Span`]s and [`Mark`]s. Recording is a clock read and a push into a buffer the
-//!   thread owns: no lock on the hot path, and nothing lost.
+//!   thread owns: no lock on the hot path, and nothing lost. (Lock guards are the
+//!   exception: each one costs an atomic add and a hand-over under a lock; see [`record`].)
 //! - [`draw`]: [`Timeline`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
 //!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
 //!   [`Table`] shows rows of results as an HTML table.
