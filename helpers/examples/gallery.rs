@@ -10,7 +10,7 @@ fn main() -> lab::Result<()> {
 
     // Interleaved on one thread vs parallel on all cores, stacked.
     let one = Recorder::new();
-    let rt = current_thread_runtime();
+    let rt = current_thread_runtime()?;
     rt.block_on(async {
         let mut tasks = Vec::new();
         for t in 0..4 {
@@ -82,12 +82,12 @@ fn main() -> lab::Result<()> {
         .title("20,000 spans")
         .save_svg(dir.join("thinned.svg"))?;
 
-    let bench = Bench::new("encode 16 frames")
-        .reps(3)
-        .run("sequential", || (0..16).map(encode_frame).sum::<u64>())
-        .run("rayon par_iter", || {
-            (0..16).into_par_iter().map(encode_frame).sum::<u64>()
+    let bench = Bench::new("encode 16 frames").reps(3).compare(|v| {
+        v.add("sequential", || (0..16).map(encode_frame).max());
+        v.add("rayon par_iter", || {
+            (0..16).into_par_iter().map(encode_frame).max()
         });
+    });
     bench.chart().save_svg(dir.join("bench.svg"))?;
 
     Lines::new("speedup against threads")
@@ -97,5 +97,46 @@ fn main() -> lab::Result<()> {
         .reference("ideal", [(1.0, 1.0), (2.0, 2.0), (4.0, 4.0)])
         .save_svg(dir.join("lines.svg"))?;
     println!("{}", bench);
+    // Messages: a fast producer, a bounded channel of 2, a slow consumer; one more
+    // worker answering a request through a rendezvous, and one message never read.
+    let talk = Recorder::new();
+    let (jobs, inbox) = crossbeam::channel::bounded::<Msg<u32>>(2);
+    let (ask, asked) = crossbeam::channel::bounded::<Msg<&str>>(0);
+    let (lost, _never_read) = crossbeam::channel::unbounded::<Msg<()>>();
+    std::thread::scope(|s| {
+        let mut producer = talk.lane("producer");
+        let mut consumer = talk.lane("consumer");
+        let mut client = talk.lane("client");
+        let mut server = talk.lane("server");
+        s.spawn(move || {
+            for i in 0..8 {
+                producer
+                    .send(format!("job {i}"), i, |m| jobs.send(m))
+                    .unwrap();
+            }
+            producer.send("bye?", (), |m| lost.send(m)).unwrap();
+        });
+        s.spawn(move || {
+            for m in inbox.iter() {
+                let i = consumer.got(m);
+                consumer.span(Kind::Compute, format!("work {i}"), || work.ms(3.0));
+            }
+        });
+        s.spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(12));
+            server.got(asked.recv().unwrap());
+        });
+        s.spawn(move || {
+            client.send("request", "hi", |m| ask.send(m)).unwrap();
+        });
+    });
+    talk.sequence()
+        .title("bounded(2): the producer waits for the slow consumer")
+        .save_svg(dir.join("sequence.svg"))?;
+    talk.timeline()
+        .title("the same run as a timeline, with message arrows")
+        .save_svg(dir.join("timeline-messages.svg"))?;
+    println!("{}", talk.trace()?.to_mermaid());
+
     Ok(())
 }

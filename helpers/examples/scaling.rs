@@ -21,21 +21,29 @@ fn main() {
         threads.push(cores());
         threads.sort();
     }
-    let mut bench = Bench::new(format!("encode {frames} frames")).reps(5);
-    for &n in &threads {
-        let pool = thread_pool(n).expect("thread count checked above");
-        bench = bench.run(format!("{n} threads"), move || {
-            pool.install(|| {
-                (0..frames)
-                    .into_par_iter()
-                    .map(encode_frame)
-                    .collect::<Vec<u64>>()
-            })
-        });
-    }
+    let pools: Vec<_> = threads
+        .iter()
+        .map(|&n| thread_pool(n).expect("thread count checked above"))
+        .collect();
+    // Every thread count once per round, so a slow moment hits them all alike.
+    let bench =
+        Bench::new(format!("encode {frames} frames"))
+            .reps(5)
+            .sweep(&threads, "threads", |&n| {
+                let pool = &pools[threads.iter().position(|&t| t == n).unwrap()];
+                pool.install(|| {
+                    (0..frames)
+                        .into_par_iter()
+                        .map(encode_frame)
+                        .collect::<Vec<u64>>()
+                })
+            });
     println!("{bench}");
     println!("threads  speedup  efficiency");
-    for (n, s) in threads.iter().zip(bench.speedups()) {
+    for (n, s) in threads
+        .iter()
+        .zip(bench.speedups().expect("measured above"))
+    {
         println!(
             "{n:>7}  {s:>7.2}  {:>9.0}%",
             100.0 * s / (*n).min(cores()) as f64

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use crate::draw::WaitForGraph;
 use crate::error::{Error, Result};
 use crate::record::{Kind, Label, Lane};
+use crate::sync::Held;
 
 /// How long a wait may last, without a cycle, before it is given up.
 pub const DEFAULT_BOUND: Duration = Duration::from_secs(2);
@@ -430,15 +431,12 @@ impl<T> WatchedMutex<T> {
                 g.locks[self.id].1 = Some(me.clone());
                 g.waiting.remove(&me);
                 drop(g);
-                let got = Instant::now();
-                lane.record_between(Kind::LockWait, label.clone(), asked, got);
+                let held = Held::got(lane, label, asked);
                 let data = self.data.lock().unwrap_or_else(PoisonError::into_inner);
                 return Ok(Some(WatchedGuard {
                     lock: self,
                     data: Some(data),
-                    lane: lane.sibling(),
-                    got,
-                    label,
+                    held,
                 }));
             }
             if g.locks[self.id].1.as_deref() == Some(me.as_str()) {
@@ -515,9 +513,7 @@ fn find_cycle(g: &Graph, start: &str, found_after: Duration) -> Option<Cycle> {
 pub struct WatchedGuard<'a, T> {
     lock: &'a WatchedMutex<T>,
     data: Option<MutexGuard<'a, T>>,
-    lane: Lane,
-    got: Instant,
-    label: Label,
+    held: Held,
 }
 
 impl<T> WatchedGuard<'_, T> {
@@ -533,7 +529,7 @@ impl<T> WatchedGuard<'_, T> {
     /// m.lock(&mut lane).unwrap().lane().mark("eating");
     /// ```
     pub fn lane(&mut self) -> &mut Lane {
-        &mut self.lane
+        self.held.lane()
     }
 }
 
@@ -552,10 +548,7 @@ impl<T> DerefMut for WatchedGuard<'_, T> {
 
 impl<T> Drop for WatchedGuard<'_, T> {
     fn drop(&mut self) {
-        let end = Instant::now();
-        let label = std::mem::take(&mut self.label);
-        self.lane
-            .record_between(Kind::LockHeld, label, self.got, end);
+        self.held.release();
         self.data = None; // release the data before the logical lock
         let w = &self.lock.watch.watch;
         let mut g = self.lock.watch.lock_graph();

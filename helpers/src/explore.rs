@@ -38,10 +38,11 @@ use std::time::{Duration, Instant};
 use crate::draw::{Bars, Table};
 use crate::error::{Error, Result};
 
-/// The most threads a program may have.
-pub const MAX_THREADS: usize = 6;
-/// The most steps one thread may have.
-pub const MAX_STEPS: usize = 12;
+/// The most threads a [`Program`] may have (not the same limit as
+/// [`scenarios::MAX_THREADS`](crate::scenarios::MAX_THREADS), which is for real threads).
+pub const MAX_PROGRAM_THREADS: usize = 6;
+/// The most steps one thread of a [`Program`] may have.
+pub const MAX_STEPS_PER_THREAD: usize = 12;
 /// Exploration stops (and says so) after this many complete schedules.
 pub const MAX_SCHEDULES: u64 = 5_000_000;
 
@@ -126,9 +127,9 @@ impl fmt::Display for Step {
 ///     .thread("B", [Step::read("balance"), Step::add(-200), Step::write("balance")]);
 /// let all = program.explore().unwrap();
 /// assert_eq!(all.schedules(), 20);
-/// assert_eq!(all.count("balance = 1300"), 2);
-/// assert_eq!(all.count("balance = 1500"), 9);
-/// assert_eq!(all.count("balance = 800"), 9);
+/// assert_eq!(all.count("balance = 1300").unwrap(), 2);
+/// assert_eq!(all.count("balance = 1500").unwrap(), 9);
+/// assert_eq!(all.count("balance = 800").unwrap(), 9);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
@@ -184,7 +185,7 @@ impl Program {
     /// let p = Program::new().shared("x", 0)
     ///     .thread("T", [Step::atomic_add("x", 1)])
     ///     .thread("U", [Step::atomic_add("x", 1)]);
-    /// assert_eq!(p.explore().unwrap().count("x = 2"), 2);
+    /// assert_eq!(p.explore().unwrap().count("x = 2").unwrap(), 2);
     /// ```
     pub fn thread(mut self, name: &str, steps: impl IntoIterator<Item = Step>) -> Program {
         let steps: Vec<Step> = steps.into_iter().collect();
@@ -198,16 +199,16 @@ impl Program {
                 "thread {name:?} has no steps: give it at least one"
             ));
         }
-        if steps.len() > MAX_STEPS {
+        if steps.len() > MAX_STEPS_PER_THREAD {
             self.fail(format!(
-                "thread {name:?} has {} steps; the explorer takes at most {MAX_STEPS} per thread",
+                "thread {name:?} has {} steps; the explorer takes at most {MAX_STEPS_PER_THREAD} per thread",
                 steps.len()
             ));
         }
         self.threads.push((name.to_string(), steps));
-        if self.threads.len() > MAX_THREADS {
+        if self.threads.len() > MAX_PROGRAM_THREADS {
             self.fail(format!(
-                "{} threads is more than the explorer takes ({MAX_THREADS})",
+                "{} threads is more than the explorer takes ({MAX_PROGRAM_THREADS})",
                 self.threads.len()
             ));
         }
@@ -394,7 +395,7 @@ impl Program {
     /// let p = Program::new().shared("x", 0).thread("A", t(1)).thread("B", t(2)).thread("C", t(4));
     /// let all = p.explore().unwrap();
     /// assert_eq!(all.schedules(), 34_650);
-    /// assert_eq!(all.count("x = 7"), 6); // only the 3! one-after-another orders
+    /// assert_eq!(all.count("x = 7").unwrap(), 6); // only the 3! one-after-another orders
     /// ```
     pub fn explore(&self) -> Result<Exploration> {
         self.check()?;
@@ -537,18 +538,47 @@ impl Exploration {
     }
 
     /// How many schedules ended with this outcome (e.g. `"balance = 800"`, or one
-    /// starting with `"deadlock"`); 0 if none did.
+    /// starting with `"deadlock"`): 0 if none did, and an error naming the outcomes
+    /// there are if `outcome` is not written like one (a typo would otherwise read as 0).
     ///
     /// # Examples
     ///
     /// ```
     /// use lab::explore::{Program, Step};
     /// let p = Program::new().shared("x", 0).thread("A", [Step::atomic_add("x", 2)]);
-    /// assert_eq!(p.explore().unwrap().count("x = 2"), 1);
-    /// assert_eq!(p.explore().unwrap().count("x = 3"), 0);
+    /// assert_eq!(p.explore().unwrap().count("x = 2").unwrap(), 1);
+    /// assert_eq!(p.explore().unwrap().count("x = 3").unwrap(), 0);
     /// ```
-    pub fn count(&self, outcome: &str) -> u64 {
-        self.outcomes.get(outcome).map_or(0, |(n, _)| *n)
+    pub fn count(&self, outcome: &str) -> Result<u64> {
+        if let Some((n, _)) = self.outcomes.get(outcome) {
+            return Ok(*n);
+        }
+        if self.could_end_in(outcome) {
+            return Ok(0);
+        }
+        let known: Vec<String> = self.outcomes().into_iter().map(|(k, _)| k).collect();
+        Err(Error::new(format!(
+            "{outcome:?} is not an outcome this program can have; it ended in {known:?}"
+        )))
+    }
+
+    /// Whether `outcome` is written like an end state of this program: every shared
+    /// variable, in order, `name = value` (or `finished` with none), or a deadlock.
+    fn could_end_in(&self, outcome: &str) -> bool {
+        let shared = &self.program.shared;
+        if outcome.starts_with("deadlock") {
+            return true;
+        }
+        if shared.is_empty() {
+            return outcome == "finished";
+        }
+        let parts: Vec<&str> = outcome.split(", ").collect();
+        parts.len() == shared.len()
+            && parts.iter().zip(shared).all(|(part, (name, _))| {
+                part.strip_prefix(name.as_str())
+                    .and_then(|rest| rest.strip_prefix(" = "))
+                    .is_some_and(|v| v.parse::<i64>().is_ok())
+            })
     }
 
     /// Every outcome with its count, most frequent first.
@@ -911,9 +941,9 @@ mod tests {
         let outcomes = all.outcomes();
         let total: u64 = outcomes.iter().map(|(_, n)| n).sum();
         assert_eq!(total, 20);
-        assert_eq!(all.count("balance = 1300"), 2);
-        assert_eq!(all.count("balance = 1500"), 9);
-        assert_eq!(all.count("balance = 800"), 9);
+        assert_eq!(all.count("balance = 1300").unwrap(), 2);
+        assert_eq!(all.count("balance = 1500").unwrap(), 9);
+        assert_eq!(all.count("balance = 800").unwrap(), 9);
     }
 
     #[test]
@@ -953,7 +983,7 @@ mod tests {
         let all = p.explore().unwrap();
         assert_eq!(all.schedules(), 34_650);
         // Correct total only when the three updates do not overlap at all: 3! orders.
-        assert_eq!(all.count("x = 7"), 6);
+        assert_eq!(all.count("x = 7").unwrap(), 6);
     }
 
     #[test]
@@ -1056,10 +1086,14 @@ mod tests {
         let all = forgot.explore().unwrap();
         assert!(all.deadlocks().is_empty(), "{all}");
         assert_eq!(
-            all.count("stuck: B waits for m, which A ended holding"),
+            all.count("stuck: B waits for m, which A ended holding")
+                .unwrap(),
             1,
             "{all}"
         );
-        assert_eq!(all.count("x = 3 (A ended holding m)"), 1, "{all}");
+        assert_eq!(all.count("x = 3 (A ended holding m)").unwrap(), 1, "{all}");
+        assert_eq!(all.count("x = 4").unwrap(), 0, "well-formed, never reached");
+        let typo = all.count("x=3").unwrap_err().to_string();
+        assert!(typo.contains("x = 3 (A ended holding m)"), "{typo}");
     }
 }

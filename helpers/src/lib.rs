@@ -29,13 +29,18 @@
 //!   [`Span`]s and [`Mark`]s. Recording is a clock read and a push into a buffer the
 //!   thread owns: no lock on the hot path, and nothing lost. (Lock guards are the
 //!   exception: each one costs an atomic add and a hand-over under a lock; see [`record`].)
-//! - [`draw`]: [`Timeline`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
+//! - [`message`]: a send and its receive through any channel recorded as one [`Message`]
+//!   ([`Lane::send`], [`Lane::got`], the [`Msg`] envelope), drawn as a [`Sequence`] diagram
+//!   or as arrows on a [`Timeline`].
+//! - [`draw`]: [`Timeline`], [`Sequence`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
 //!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
 //!   [`Table`] shows rows of results as an HTML table.
-//! - [`measure`](mod@measure): [`Bench`] (warm-up, repetitions, median and spread, speedups) and the
-//!   [`machine`] report that goes with every number.
+//! - [`measure`](mod@measure): [`Bench`] (warm-up, repetitions, median and spread,
+//!   speedups; variants run round by round), the [`machine`] report that goes with every
+//!   number, [`resident_memory`] and [`thread_limits`].
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
-//!   [`encode_frame`], and thread pools and tokio runtimes a cell creates and drops.
+//!   [`encode_frame`], [`for_a_while`] (threads released together, counting until told to
+//!   stop), and thread pools and tokio runtimes a cell creates and drops.
 //! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs run under *every*
 //!   schedule, with outcome counts (lost updates, deadlocks), replays and a hand stepper.
 //! - [`deadlock`]: [`LockWatch`] and [`WatchedMutex`]: locks whose deadlocks are found
@@ -45,7 +50,10 @@
 //!   experiments with real sockets.
 //! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
 //! - [`Error`]: every helper that can be misused says so in one line instead of
-//!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds").
+//!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds"):
+//!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
+//!   ([`spin`], [`CpuWork::ms`]), called inside timed closures and spans where a `Result`
+//!   would be noise: an absurd amount is capped and said so in one `lab:` line.
 //!
 //! ## Facts about evcxr behind the design
 //!
@@ -67,19 +75,24 @@ pub mod error;
 pub mod explore;
 mod export;
 pub mod measure;
+pub mod message;
 pub mod record;
 pub mod scenarios;
 pub mod service;
 pub mod sync;
 
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
-pub use draw::{Bars, Chart, Figure, Lines, Table, Timeline, WaitForGraph, fmt_duration};
+pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph, fmt_duration};
 pub use error::{Error, Result};
 pub use explore::{Program, Step};
-pub use measure::{Bench, Machine, Measurement, machine, measure, resident_memory};
+pub use measure::{
+    Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
+};
+pub use message::{Message, Msg};
 pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
 pub use scenarios::{
-    CpuWork, cores, current_thread_runtime, encode_frame, multi_thread_runtime, spin, thread_pool,
+    CpuWork, Tally, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
+    spin, thread_pool,
 };
 pub use service::SlowService;
 pub use sync::{TracedGuard, TracedMutex};
@@ -179,9 +192,10 @@ pub fn ready() -> Result<()> {
 /// ```
 pub mod prelude {
     pub use crate::{
-        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, LockWatch, Program, Recorder, SlowService,
-        Step, Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime, encode_frame,
-        fmt_duration, machine, multi_thread_runtime, resident_memory, spin, thread_pool,
+        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, LockWatch, Msg, Program, Recorder,
+        SlowService, Step, Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime,
+        encode_frame, fmt_duration, for_a_while, machine, multi_thread_runtime, resident_memory,
+        spin, thread_limits, thread_pool,
     };
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};

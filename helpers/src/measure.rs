@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::draw::{Bars, Lines, emit, fmt_duration, three_digits};
+use crate::draw::{Bars, Lines, Table, emit, fmt_duration, three_digits, time_unit};
 use crate::error::{Error, Result, check_count};
 
 /// The most repetitions a [`Bench`] accepts.
@@ -332,21 +332,25 @@ impl fmt::Display for Measurement {
 
 /// Times several variants of the same job side by side, in one run, on one machine.
 ///
-/// Each [`run`](Bench::run) does the warm-ups, then the repetitions, and keeps every
-/// time. The bench displays as a bar chart of medians with fastest–slowest whiskers and
-/// each variant's speedup over the first, with the machine report underneath.
-/// Bad settings (zero repetitions) are reported in place of the chart, and a variant
-/// that runs too long (see [`TIME_BUDGET_PER_VARIANT`]) stops early and says so.
+/// [`compare`](Bench::compare) takes named variants and [`sweep`](Bench::sweep) one job
+/// over parameter values; both run the variants *round by round* (one run of each, then
+/// the next round), warm-ups included, so a machine whose speed drifts (a busy neighbour,
+/// a warming CPU) treats every variant alike instead of giving the last one the worst of
+/// it. Every time is kept. The bench displays as a bar chart of medians with
+/// fastest–slowest whiskers and each variant's speedup over the first, with the machine
+/// report underneath. Bad settings (zero repetitions) are reported in place of the chart,
+/// and a bench that runs too long (see [`TIME_BUDGET_PER_VARIANT`]) stops after the round
+/// it is in and says so.
 ///
 /// # Examples
 ///
 /// ```
 /// use lab::Bench;
 ///
-/// let bench = Bench::new("sum 1..n")
-///     .reps(3)
-///     .run("n = 1000", || (1..=1000u64).sum::<u64>())
-///     .run("n = 100", || (1..=100u64).sum::<u64>());
+/// let bench = Bench::new("sum 1..n").reps(3).compare(|v| {
+///     v.add("n = 1000", || (1..=1000u64).sum::<u64>());
+///     v.add("n = 100", || (1..=100u64).sum::<u64>());
+/// });
 /// assert_eq!(bench.measurements().len(), 2);
 /// assert!(bench.get("n = 100").is_ok());
 /// assert!(bench.speedup("n = 1000", "n = 100").unwrap() > 0.0);
@@ -360,13 +364,61 @@ pub struct Bench {
     error: Option<Error>,
 }
 
+/// The variants of one [`Bench::compare`]: each [`add`](Variants::add) names one.
+/// Nothing runs until the closure given to `compare` returns; then all run round by round.
+///
+/// # Examples
+///
+/// ```
+/// let data: Vec<u64> = (0..1000).collect();
+/// let bench = lab::Bench::new("sum").reps(2).compare(|v| {
+///     v.add("iter().sum()", || data.iter().sum::<u64>());
+///     v.add("a for loop", || { let mut s = 0; for x in &data { s += x; } s });
+/// });
+/// assert_eq!(bench.measurements().len(), 2);
+/// ```
+pub struct Variants<'a> {
+    jobs: Vec<(String, Job<'a>)>,
+}
+
+type Job<'a> = Box<dyn FnMut() + 'a>;
+
+impl fmt::Debug for Variants<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.jobs.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Variants").field("names", &names).finish()
+    }
+}
+
+impl<'a> Variants<'a> {
+    /// Adds a variant called `name` that runs `job`. What `job` returns is passed through
+    /// `black_box`, so the optimiser cannot skip the work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::Bench::new("t").reps(1).compare(|v| {
+    ///     v.add("spin 1000", || lab::spin(1000));
+    /// });
+    /// assert!(bench.get("spin 1000").is_ok());
+    /// ```
+    pub fn add<R>(&mut self, name: impl Into<String>, mut job: impl FnMut() -> R + 'a) {
+        self.jobs.push((
+            name.into(),
+            Box::new(move || {
+                black_box(job());
+            }),
+        ));
+    }
+}
+
 impl Bench {
     /// A bench with 1 warm-up and 5 repetitions per variant.
     ///
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("sorting").run("sort", || vec![3, 1, 2].sort());
+    /// let bench = lab::Bench::new("sorting").compare(|v| v.add("sort", || vec![3, 1, 2].sort()));
     /// assert_eq!(bench.measurements()[0].samples().len(), 5);
     /// ```
     pub fn new(title: impl Into<String>) -> Bench {
@@ -379,13 +431,13 @@ impl Bench {
         }
     }
 
-    /// Runs before timing, not kept (default 1). 0 is allowed.
+    /// Runs of each variant before timing, not kept (default 1). 0 is allowed.
     ///
     /// # Examples
     ///
     /// ```
     /// let mut calls = 0;
-    /// lab::Bench::new("t").warmup(3).reps(1).run("a", || calls += 1);
+    /// lab::Bench::new("t").warmup(3).reps(1).compare(|v| v.add("a", || calls += 1));
     /// assert_eq!(calls, 4);
     /// ```
     pub fn warmup(mut self, runs: usize) -> Bench {
@@ -397,12 +449,12 @@ impl Bench {
         self
     }
 
-    /// Timed runs per variant (default 5; at least 1).
+    /// Timed runs of each variant (default 5; at least 1).
     ///
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(2).run("a", || ());
+    /// let bench = lab::Bench::new("t").reps(2).compare(|v| v.add("a", || ()));
     /// assert_eq!(bench.get("a").unwrap().samples().len(), 2);
     /// assert!(lab::Bench::new("t").reps(0).get("a").is_err());
     /// ```
@@ -420,63 +472,30 @@ impl Bench {
         }
     }
 
-    /// Times `job`: warm-ups first, then the repetitions. What `job` returns is passed
-    /// through `black_box`, so the optimiser cannot skip the work.
+    /// Times the variants that `variants` adds, round by round: each round runs every
+    /// variant once, in the order added. Call it again to add more variants to the same
+    /// bench (they are interleaved with each other, not with the earlier ones).
     ///
     /// # Examples
     ///
     /// ```
-    /// let data: Vec<u64> = (0..1000).collect();
-    /// let bench = lab::Bench::new("sum").reps(2).run("iter", || data.iter().sum::<u64>());
-    /// assert!(bench.get("iter").is_ok());
+    /// let order = std::cell::RefCell::new(Vec::new());
+    /// let bench = lab::Bench::new("t").warmup(0).reps(2).compare(|v| {
+    ///     v.add("a", || order.borrow_mut().push('a'));
+    ///     v.add("b", || order.borrow_mut().push('b'));
+    /// });
+    /// assert_eq!(*order.borrow(), ['a', 'b', 'a', 'b']); // round by round
+    /// assert_eq!(bench.measurements().len(), 2);
     /// ```
-    pub fn run<R>(mut self, name: impl Into<String>, mut job: impl FnMut() -> R) -> Bench {
-        let name = name.into();
-        if self.error.is_some() {
-            return self;
-        }
-        if self.results.iter().any(|m| m.name == name) {
-            self.fail(Some(Error::new(format!(
-                "two variants are both named {name:?}: give each .run a different name"
-            ))));
-            return self;
-        }
-        let began = Instant::now();
-        let mut note = None;
-        for _ in 0..self.warmup {
-            black_box(job());
-            if began.elapsed() > TIME_BUDGET_PER_VARIANT {
-                break;
-            }
-        }
-        let mut samples = Vec::with_capacity(self.reps);
-        for _ in 0..self.reps {
-            let t = Instant::now();
-            black_box(job());
-            samples.push(t.elapsed());
-            if began.elapsed() > TIME_BUDGET_PER_VARIANT && samples.len() < self.reps {
-                note = Some(format!(
-                    "stopped after {} of {} runs: over the {} s budget",
-                    samples.len(),
-                    self.reps,
-                    TIME_BUDGET_PER_VARIANT.as_secs()
-                ));
-                break;
-            }
-        }
-        self.results.push(Measurement {
-            name,
-            samples,
-            note,
-        });
-        self
+    pub fn compare<'a>(self, variants: impl FnOnce(&mut Variants<'a>)) -> Bench {
+        let mut v = Variants { jobs: Vec::new() };
+        variants(&mut v);
+        self.interleave(v.jobs)
     }
 
     /// Times `job` once per parameter value, as one variant per value named
-    /// `"{value} {unit}"` (e.g. `"4 threads"`), with the repetitions *interleaved*: one
-    /// run of every variant, then the next round. On a machine whose speed drifts (a busy
-    /// neighbour, a warming CPU), every variant then sees the same conditions, instead of
-    /// the last variants getting the worst of it.
+    /// `"{value} {unit}"` (e.g. `"4 threads"`), round by round like
+    /// [`compare`](Bench::compare).
     ///
     /// # Examples
     ///
@@ -485,63 +504,82 @@ impl Bench {
     /// let bench = lab::Bench::new("spin").reps(3).sweep(&sizes, "steps", |&n| lab::spin(n));
     /// assert_eq!(bench.measurements().len(), 3);
     /// assert_eq!(bench.measurements()[2].name(), "100000 steps");
-    /// assert!(bench.speedups()[2] < 1.0); // more steps, more time
+    /// assert!(bench.speedups().unwrap()[2] < 1.0); // more steps, more time
     /// ```
     pub fn sweep<'p, P: fmt::Display + 'p, R>(
-        mut self,
+        self,
         values: impl IntoIterator<Item = &'p P>,
         unit: &str,
-        mut job: impl FnMut(&P) -> R,
+        job: impl FnMut(&P) -> R,
     ) -> Bench {
+        let job = std::cell::RefCell::new(job);
+        let jobs: Vec<(String, Job<'_>)> = values
+            .into_iter()
+            .map(|v| {
+                let name = format!("{v} {unit}").trim().to_string();
+                let job = &job;
+                let run: Job<'_> = Box::new(move || {
+                    black_box((job.borrow_mut())(v));
+                });
+                (name, run)
+            })
+            .collect();
+        self.interleave(jobs)
+    }
+
+    /// The one timing loop behind `compare` and `sweep`: warm-up rounds, then timed
+    /// rounds, every variant once per round, within the time budget.
+    fn interleave(mut self, mut jobs: Vec<(String, Job<'_>)>) -> Bench {
         if self.error.is_some() {
             return self;
         }
-        let values: Vec<&P> = values.into_iter().collect();
-        if values.is_empty() {
+        if jobs.is_empty() {
             self.fail(Some(Error::new(
-                "sweep got no values: give it at least one, e.g. &[1, 2, 4]",
+                "no variants to time: add at least one, e.g. v.add(\"name\", || work()) or .sweep(&[1, 2, 4], ...)",
             )));
             return self;
         }
-        let names: Vec<String> = values
-            .iter()
-            .map(|v| format!("{v} {unit}").trim().to_string())
-            .collect();
-        if let Some(dup) = names
-            .iter()
-            .find(|n| self.results.iter().any(|m| &m.name == *n))
-        {
-            self.fail(Some(Error::new(format!(
-                "two variants are both named {dup:?}: give each .run or .sweep value a different name"
-            ))));
-            return self;
+        let mut seen: Vec<&str> = self.results.iter().map(|m| m.name.as_str()).collect();
+        for (name, _) in &jobs {
+            if seen.contains(&name.as_str()) {
+                let e = Error::new(format!(
+                    "two variants are both named {name:?}: give each one a different name"
+                ));
+                self.fail(Some(e));
+                return self;
+            }
+            seen.push(name);
         }
+        let budget = TIME_BUDGET_PER_VARIANT * jobs.len() as u32;
         let began = Instant::now();
-        for v in &values {
-            for _ in 0..self.warmup {
-                black_box(job(v));
+        let over = || began.elapsed() > budget;
+        for _ in 0..self.warmup {
+            for (_, job) in jobs.iter_mut() {
+                job();
+            }
+            if over() {
+                break;
             }
         }
-        let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); values.len()];
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); jobs.len()];
         let mut note = None;
-        'rounds: for round in 0..self.reps {
-            for (i, v) in values.iter().enumerate() {
+        for round in 0..self.reps {
+            for ((_, job), times) in jobs.iter_mut().zip(&mut samples) {
                 let t = Instant::now();
-                black_box(job(v));
-                samples[i].push(t.elapsed());
+                job();
+                times.push(t.elapsed());
             }
-            let budget = TIME_BUDGET_PER_VARIANT * values.len() as u32;
-            if began.elapsed() > budget && round + 1 < self.reps {
+            if over() && round + 1 < self.reps {
                 note = Some(format!(
                     "stopped after {} of {} rounds: over the {} s budget",
                     round + 1,
                     self.reps,
                     budget.as_secs()
                 ));
-                break 'rounds;
+                break;
             }
         }
-        for (name, samples) in names.into_iter().zip(samples) {
+        for ((name, _), samples) in jobs.into_iter().zip(samples) {
             self.results.push(Measurement {
                 name,
                 samples,
@@ -556,7 +594,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).run("a", || ()).run("b", || ());
+    /// let bench = lab::Bench::new("t").reps(1).sweep(&["a", "b"], "", |_| ());
     /// assert_eq!(bench.measurements().len(), 2);
     /// ```
     pub fn measurements(&self) -> &[Measurement] {
@@ -568,7 +606,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).run("a", || ());
+    /// let bench = lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
     /// assert!(bench.get("a").is_ok());
     /// assert!(bench.get("z").unwrap_err().to_string().contains("no variant named"));
     /// ```
@@ -589,9 +627,10 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(3)
-    ///     .run("more", || lab::spin(200_000))
-    ///     .run("less", || lab::spin(1_000));
+    /// let bench = lab::Bench::new("t").reps(3).compare(|v| {
+    ///     v.add("more", || lab::spin(200_000));
+    ///     v.add("less", || lab::spin(1_000));
+    /// });
     /// assert!(bench.speedup("more", "less").unwrap() > 1.0);
     /// ```
     pub fn speedup(&self, slow: &str, fast: &str) -> Result<f64> {
@@ -605,23 +644,29 @@ impl Bench {
         Ok(s / f)
     }
 
-    /// Each variant's speedup over the first: median of the first / its median.
+    /// Each variant's speedup over the first, in order: median of the first / its median.
+    /// An error if the bench has one (e.g. zero repetitions) or measured nothing.
     ///
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("x").reps(1).run("a", || lab::spin(1000)).run("b", || lab::spin(10));
-    /// assert_eq!(bench.speedups()[0], 1.0);
+    /// let bench = lab::Bench::new("x").reps(1).sweep(&[1000, 10], "", |&n| lab::spin(n));
+    /// assert_eq!(bench.speedups().unwrap()[0], 1.0);
+    /// assert!(lab::Bench::new("x").reps(0).sweep(&[1], "", |_| ()).speedups().is_err());
     /// ```
-    pub fn speedups(&self) -> Vec<f64> {
+    pub fn speedups(&self) -> Result<Vec<f64>> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
         let Some(first) = self.results.first() else {
-            return Vec::new();
+            return Err(nothing_measured());
         };
         let base = first.median().as_secs_f64();
-        self.results
+        Ok(self
+            .results
             .iter()
             .map(|m| base / m.median().as_secs_f64().max(1e-12))
-            .collect()
+            .collect())
     }
 
     /// The speedups as a line chart against `xs` (one x per variant, in order), e.g.
@@ -631,9 +676,10 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("work").reps(1)
-    ///     .run("1 thread", || lab::spin(1000))
-    ///     .run("2 threads", || lab::spin(500));
+    /// let bench = lab::Bench::new("work").reps(1).compare(|v| {
+    ///     v.add("1 thread", || lab::spin(1000));
+    ///     v.add("2 threads", || lab::spin(500));
+    /// });
     /// let chart = bench.speedup_lines("threads", [1.0, 2.0]);
     /// assert!(chart.to_svg().is_ok());
     /// ```
@@ -641,9 +687,10 @@ impl Bench {
         let lines = Lines::new(format!("{}: speedup over the first", self.title))
             .x_label(x_label)
             .y_label("× faster than the first");
-        if let Some(e) = &self.error {
-            return lines.fail(e.clone());
-        }
+        let speedups = match self.speedups() {
+            Ok(s) => s,
+            Err(e) => return lines.fail(e),
+        };
         let xs: Vec<f64> = xs.into_iter().collect();
         if xs.len() != self.results.len() {
             let msg = format!(
@@ -662,7 +709,7 @@ impl Bench {
             .map(|m| base / m.min().as_secs_f64().max(1e-12))
             .collect();
         lines
-            .series("median runs", xs.iter().copied().zip(self.speedups()))
+            .series("median runs", xs.iter().copied().zip(speedups))
             .series("fastest runs", xs.iter().copied().zip(fastest))
             .note(format!(
                 "{} runs per point after {} warm-up; {}",
@@ -677,7 +724,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).run("a", || ());
+    /// let bench = lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
     /// assert!(bench.chart().to_svg().is_ok());
     /// ```
     pub fn chart(&self) -> Bars {
@@ -689,7 +736,7 @@ impl Bench {
         let Some(longest) = longest else {
             return bars;
         };
-        let (unit, per_sec) = unit_for(longest);
+        let (unit, per_sec) = time_unit(longest);
         bars = bars.unit(unit);
         let base = self.results[0].median().as_secs_f64();
         for m in &self.results {
@@ -720,15 +767,14 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// lab::Bench::new("t").reps(1).run("a", || ()).evcxr_display();
+    /// lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ())).evcxr_display();
     /// ```
     pub fn evcxr_display(&self) {
         if let Some(e) = &self.error {
             return e.evcxr_display();
         }
         if self.results.is_empty() {
-            return Error::new("nothing measured yet: add variants with .run(name, || work())")
-                .evcxr_display();
+            return nothing_measured().evcxr_display();
         }
         let chart = self.chart();
         match chart.to_svg() {
@@ -760,19 +806,6 @@ impl fmt::Display for Bench {
     }
 }
 
-fn unit_for(d: Duration) -> (&'static str, f64) {
-    let s = d.as_secs_f64();
-    if s < 1e-6 {
-        ("ns", 1e9)
-    } else if s < 1e-3 {
-        ("µs", 1e6)
-    } else if s < 10.0 {
-        ("ms", 1e3)
-    } else {
-        ("s", 1.0)
-    }
-}
-
 /// How much memory this process has resident (in RAM) right now, in bytes: the `VmRSS`
 /// line of `/proc/self/status`. `None` where the OS does not say (not Linux).
 ///
@@ -793,6 +826,51 @@ pub fn resident_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The limits on how many threads this process may start, as far as the OS says
+/// (Linux: `ulimit -u`, the cgroup's `pids.max`, `vm.max_map_count`; "not found" where it
+/// does not say, e.g. on macOS). A container or a JupyterHub server often sets `pids.max`
+/// far below what the machine could run.
+///
+/// # Examples
+///
+/// ```
+/// let limits = lab::thread_limits();
+/// assert!(limits.to_string().contains("pids.max"));
+/// ```
+pub fn thread_limits() -> Table {
+    fn read(path: &str) -> Option<String> {
+        Some(std::fs::read_to_string(path).ok()?.trim().to_string())
+    }
+    let ulimit = read("/proc/self/limits").and_then(|s| {
+        let line = s.lines().find(|l| l.starts_with("Max processes"))?;
+        line.split_whitespace().nth(2).map(String::from)
+    });
+    let cgroup = read("/proc/self/cgroup").and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("0::").map(String::from))
+    });
+    let pids_max = cgroup.and_then(|c| read(&format!("/sys/fs/cgroup{c}/pids.max")));
+    let maps = read("/proc/sys/vm/max_map_count");
+    let rows = [
+        ("ulimit -u (threads of this user; root is exempt)", ulimit),
+        (
+            "pids.max (this cgroup: a container, a JupyterHub server)",
+            pids_max,
+        ),
+        (
+            "vm.max_map_count (memory maps; a thread takes 2 to 4)",
+            maps,
+        ),
+    ];
+    rows.into_iter()
+        .fold(Table::new(["limit", "here"]), |t, (what, value)| {
+            t.row([
+                what.to_string(),
+                value.unwrap_or_else(|| "not found".into()),
+            ])
+        })
+}
+
 /// Times one closure: `reps` runs after one warm-up. For several variants use [`Bench`].
 ///
 /// # Examples
@@ -808,8 +886,14 @@ pub fn measure<R>(
     job: impl FnMut() -> R,
 ) -> Result<Measurement> {
     let name = name.into();
-    let bench = Bench::new(name.clone()).reps(reps).run(name.clone(), job);
+    let bench = Bench::new(name.clone())
+        .reps(reps)
+        .compare(|v| v.add(name.clone(), job));
     bench.get(&name).cloned()
+}
+
+fn nothing_measured() -> Error {
+    Error::new("nothing measured yet: add variants with .compare(|v| v.add(\"name\", || work()))")
 }
 
 #[cfg(test)]
@@ -818,7 +902,7 @@ mod tests {
 
     #[test]
     fn zero_reps_is_a_one_line_error() {
-        let bench = Bench::new("x").reps(0).run("a", || ());
+        let bench = Bench::new("x").reps(0).compare(|v| v.add("a", || ()));
         let err = bench.get("a").unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -832,14 +916,39 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_refused() {
-        let bench = Bench::new("x").reps(1).run("a", || ()).run("a", || ());
+        let bench = Bench::new("x").reps(1).compare(|v| {
+            v.add("a", || ());
+            v.add("a", || ());
+        });
         assert!(bench.get("a").unwrap_err().message().contains("both named"));
+        let again = Bench::new("x")
+            .reps(1)
+            .sweep(&[1], "", |_| ())
+            .sweep(&[1], "", |_| ());
+        assert!(
+            again
+                .speedups()
+                .unwrap_err()
+                .message()
+                .contains("both named")
+        );
+        let nothing = Bench::new("x").compare(|_| ());
+        assert!(
+            nothing
+                .speedups()
+                .unwrap_err()
+                .message()
+                .contains("no variants")
+        );
     }
 
     #[test]
     fn warmups_run_and_are_not_kept() {
         let mut calls = 0;
-        let bench = Bench::new("x").warmup(2).reps(3).run("a", || calls += 1);
+        let bench = Bench::new("x")
+            .warmup(2)
+            .reps(3)
+            .compare(|v| v.add("a", || calls += 1));
         assert_eq!(calls, 5);
         assert_eq!(bench.get("a").unwrap().samples().len(), 3);
     }
@@ -867,7 +976,7 @@ mod tests {
 
     #[test]
     fn bench_chart_has_one_bar_per_variant_and_the_machine() {
-        let bench = Bench::new("t").reps(2).run("a", || ()).run("b", || ());
+        let bench = Bench::new("t").reps(2).sweep(&["a", "b"], "", |_| ());
         let text = bench.chart().summary();
         assert!(text.contains("  a ") && text.contains("  b "), "{text}");
         assert!(text.contains("cores"), "{text}");

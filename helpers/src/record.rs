@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::message::Message;
 
 /// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
 ///
@@ -203,24 +204,47 @@ struct RawMark {
     label: Label,
 }
 
+/// A send, as the sending lane saw it: asked at `start`, the channel took it at `end`.
+#[derive(Debug)]
+pub(crate) struct RawSend {
+    pub(crate) id: u64,
+    pub(crate) start: Instant,
+    pub(crate) end: Instant,
+    pub(crate) label: Label,
+}
+
+/// A receive: message `id` reached the receiving lane at `at`.
+#[derive(Debug)]
+pub(crate) struct RawRecv {
+    pub(crate) id: u64,
+    pub(crate) at: Instant,
+}
+
 #[derive(Debug, Default)]
-struct LaneBuffer {
+pub(crate) struct LaneBuffer {
     order: u64,
     name: Label,
     spans: Vec<RawSpan>,
     marks: Vec<RawMark>,
-    left_out: u64,
+    pub(crate) sends: Vec<RawSend>,
+    pub(crate) recvs: Vec<RawRecv>,
+    pub(crate) left_out: u64,
+    /// Messages from another recorder, received here: counted, not paired.
+    pub(crate) strangers: u64,
 }
 
 impl LaneBuffer {
-    fn is_full(&self) -> bool {
-        self.spans.len() + self.marks.len() >= MAX_RECORDS_PER_LANE
+    pub(crate) fn is_full(&self) -> bool {
+        self.spans.len() + self.marks.len() + self.sends.len() + self.recvs.len()
+            >= MAX_RECORDS_PER_LANE
     }
 }
 
 #[derive(Debug)]
-struct Shared {
+pub(crate) struct Shared {
     next_order: AtomicU64,
+    /// Message ids, unique within this recorder.
+    pub(crate) next_message: AtomicU64,
     open: AtomicUsize,
     finished: Mutex<Vec<LaneBuffer>>,
 }
@@ -268,12 +292,13 @@ impl Recorder {
     ///
     /// ```
     /// let rec = lab::Recorder::new();
-    /// assert_eq!(rec.open_lanes(), 0);
+    /// assert!(rec.trace().is_err()); // nothing recorded yet
     /// ```
     pub fn new() -> Recorder {
         Recorder {
             shared: Arc::new(Shared {
                 next_order: AtomicU64::new(0),
+                next_message: AtomicU64::new(0),
                 open: AtomicUsize::new(0),
                 finished: Mutex::new(Vec::new()),
             }),
@@ -337,19 +362,8 @@ impl Recorder {
         self.lane(current_thread_label())
     }
 
-    /// How many lanes are still alive (not yet dropped). Their records are not in a
-    /// trace until they are dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// let lane = rec.lane("a");
-    /// assert_eq!(rec.open_lanes(), 1);
-    /// drop(lane);
-    /// assert_eq!(rec.open_lanes(), 0);
-    /// ```
-    pub fn open_lanes(&self) -> usize {
+    /// How many lanes are still alive (not yet dropped): `trace` names them.
+    pub(crate) fn open_lanes(&self) -> usize {
         self.shared.open.load(Ordering::Relaxed)
     }
 
@@ -379,25 +393,6 @@ impl Recorder {
         Trace::from_buffers(&finished, open)
     }
 
-    /// Forgets everything recorded so far, so the same recorder can run the
-    /// experiment again. Lanes still alive keep recording into it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("first run");
-    /// rec.clear();
-    /// assert!(rec.trace().is_err());
-    /// ```
-    pub fn clear(&self) {
-        self.shared
-            .finished
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
     /// The recording as a timeline chart (see [`Timeline`](crate::Timeline)).
     ///
     /// # Examples
@@ -410,6 +405,24 @@ impl Recorder {
     /// ```
     pub fn timeline(&self) -> crate::Timeline {
         crate::Timeline::from_result(self.trace())
+    }
+
+    /// The recording's messages as a sequence diagram (see [`Sequence`](crate::Sequence));
+    /// a one-line message if no messages were recorded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = crossbeam::channel::bounded(1);
+    /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+    /// a.send("ping", 1, |m| tx.send(m)).unwrap();
+    /// b.got(rx.recv().unwrap());
+    /// drop((a, b));
+    /// assert!(rec.sequence().to_svg().unwrap().contains("ping"));
+    /// ```
+    pub fn sequence(&self) -> crate::Sequence {
+        crate::Sequence::from_result(self.trace())
     }
 
     /// Saves the recording as Chrome trace-event JSON, which opens in Perfetto
@@ -464,8 +477,8 @@ impl Recorder {
 /// ```
 #[derive(Debug)]
 pub struct Lane {
-    buffer: LaneBuffer,
-    shared: Arc<Shared>,
+    pub(crate) buffer: LaneBuffer,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl Lane {
@@ -555,7 +568,7 @@ impl Lane {
     /// use std::time::Duration;
     ///
     /// let rec = Recorder::new();
-    /// let rt = lab::current_thread_runtime();
+    /// let rt = lab::current_thread_runtime().unwrap();
     /// let user = rt.block_on(async {
     ///     let mut lane = rec.lane("get_user");
     ///     lane.span_async(Kind::Io, "get_user(42)", async {
@@ -845,6 +858,7 @@ pub struct LaneTrace {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
     lanes: Vec<LaneTrace>,
+    messages: Vec<Message>,
     notes: Vec<String>,
 }
 
@@ -855,7 +869,9 @@ impl Trace {
             .flat_map(|b| {
                 let s = b.spans.iter().map(|s| s.start);
                 let m = b.marks.iter().map(|m| m.at);
-                s.chain(m)
+                let sends = b.sends.iter().map(|s| s.start);
+                let recvs = b.recvs.iter().map(|r| r.at);
+                s.chain(m).chain(sends).chain(recvs)
             })
             .min();
         let Some(zero) = zero else {
@@ -877,8 +893,14 @@ impl Trace {
         let mut lanes: Vec<LaneTrace> = Vec::new();
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         let mut left_out = 0u64;
+        let mut strangers = 0u64;
+        let mut sends: HashMap<u64, (&str, &RawSend)> = HashMap::new();
+        let mut recvs: Vec<(&str, &RawRecv)> = Vec::new();
         for buffer in order {
             left_out += buffer.left_out;
+            strangers += buffer.strangers;
+            sends.extend(buffer.sends.iter().map(|s| (s.id, (&*buffer.name, s))));
+            recvs.extend(buffer.recvs.iter().map(|r| (&*buffer.name, r)));
             let i = *by_name.entry(&buffer.name).or_insert_with(|| {
                 lanes.push(LaneTrace {
                     name: buffer.name.clone(),
@@ -900,13 +922,36 @@ impl Trace {
                 label: m.label.clone(),
             }));
         }
-        // Lanes with nothing in them are noise on a chart.
-        lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty());
+        // Lanes with nothing in them are noise on a chart (a lane that only sent or
+        // received messages is kept: it is a lifeline).
+        let talked: std::collections::HashSet<&str> = sends
+            .values()
+            .map(|(n, _)| *n)
+            .chain(recvs.iter().map(|(n, _)| *n))
+            .collect();
+        lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty() || talked.contains(&*l.name));
         for lane in &mut lanes {
             lane.spans.sort_by_key(|s| (s.start, s.end));
             lane.marks.sort_by_key(|m| m.at);
         }
+        let index: HashMap<&str, usize> = lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (&*l.name, i))
+            .collect();
+        let (messages, unpaired) = crate::message::pair(&index, &sends, &recvs, zero);
         let mut notes = Vec::new();
+        if unpaired > 0 {
+            notes.push(format!(
+                "{unpaired} receives whose send was not recorded (its lane was full or still open)"
+            ));
+        }
+        if strangers > 0 {
+            notes.push(format!(
+                "{strangers} messages stamped by another recorder were received here and not drawn: \
+                 use one recorder for both ends"
+            ));
+        }
         if open > 0 {
             notes.push(format!(
                 "{open} lane(s) still open and not shown: drop them (or join their threads) \
@@ -919,7 +964,11 @@ impl Trace {
                  records"
             ));
         }
-        Ok(Trace { lanes, notes })
+        Ok(Trace {
+            lanes,
+            messages,
+            notes,
+        })
     }
 
     /// Builds a trace from lanes given directly: for tests, and for drawing data that
@@ -960,6 +1009,7 @@ impl Trace {
         }
         Ok(Trace {
             lanes,
+            messages: Vec::new(),
             notes: Vec::new(),
         })
     }
@@ -1018,6 +1068,77 @@ impl Trace {
         self.lanes.iter().map(|l| l.marks.len()).sum()
     }
 
+    /// Every message sent through [`Lane::send`], in the order they were sent, each paired
+    /// with its receive ([`Lane::got`]) when there was one. `from` and `to` index
+    /// [`lanes`](Trace::lanes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+    /// a.send("hello", 42, |m| tx.send(m)).unwrap();
+    /// assert_eq!(b.got(rx.recv().unwrap()), 42);
+    /// drop((a, b));
+    /// let trace = rec.trace().unwrap();
+    /// let m = &trace.messages()[0];
+    /// assert_eq!((m.from, m.to, &*m.label), (0, Some(1), "hello"));
+    /// ```
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The messages as a sequence diagram (see [`Sequence`](crate::Sequence)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, _rx) = std::sync::mpsc::channel();
+    /// rec.lane("A").send("hello", (), |m| tx.send(m)).unwrap();
+    /// assert!(rec.trace().unwrap().sequence().to_svg().is_ok());
+    /// ```
+    pub fn sequence(&self) -> crate::Sequence {
+        crate::Sequence::from_result(Ok(self.clone()))
+    }
+
+    /// The messages as Mermaid text (`sequenceDiagram`), to paste into Markdown that
+    /// renders Mermaid (GitHub, JupyterLab 4.1+ in a Markdown cell, many docs sites).
+    /// A message never received becomes a note on its sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (mut a, mut b) = (rec.lane("client"), rec.lane("server"));
+    /// a.send("GET /", (), |m| tx.send(m)).unwrap();
+    /// b.got(rx.recv().unwrap());
+    /// drop((a, b));
+    /// let text = rec.trace().unwrap().to_mermaid();
+    /// assert!(text.starts_with("sequenceDiagram"));
+    /// assert!(text.contains("L0->>L1: GET /"));
+    /// ```
+    pub fn to_mermaid(&self) -> String {
+        let clean = |s: &str| s.replace(['\n', ';', '#', ':'], " ");
+        let mut out = String::from("sequenceDiagram\n");
+        for (i, lane) in self.lanes.iter().enumerate() {
+            out.push_str(&format!("    participant L{i} as {}\n", clean(&lane.name)));
+        }
+        for m in &self.messages {
+            let label = clean(&m.label);
+            match m.to {
+                Some(to) => out.push_str(&format!("    L{}->>L{to}: {label}\n", m.from)),
+                None => out.push_str(&format!(
+                    "    Note right of L{}: {label} (never received)\n",
+                    m.from
+                )),
+            }
+        }
+        out
+    }
+
     /// From the trace's zero (its earliest record) to its latest record: the wall time
     /// the recorded work took.
     ///
@@ -1036,6 +1157,7 @@ impl Trace {
                 let m = l.marks.iter().map(|m| m.at);
                 s.chain(m)
             })
+            .chain(self.messages.iter().map(Message::last))
             .max()
             .unwrap_or(Duration::ZERO)
     }
@@ -1179,7 +1301,7 @@ mod tests {
     #[test]
     fn a_dropped_future_leaves_a_cancelled_span() {
         let rec = Recorder::new();
-        let rt = crate::current_thread_runtime();
+        let rt = crate::current_thread_runtime().unwrap();
         rt.block_on(async {
             let mut lane = rec.lane("slow");
             let slow =

@@ -5,9 +5,11 @@
 //! which awaits, which locks) is written in the notebook cell.
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::error::{Result, check_count};
+use crate::error::{Error, Result, check_count};
 
 /// The most threads a pool or runtime from this crate may have.
 ///
@@ -225,18 +227,23 @@ pub fn encode_frame(index: u32) -> u64 {
 
 /// A tokio runtime that runs every task on the calling thread: an event loop. Create
 /// it in a cell and drop it there (evcxr's own runtime does not survive between cells).
+/// An error only if the OS refuses what a runtime needs (out of file descriptors).
 ///
 /// # Examples
 ///
 /// ```
-/// let rt = lab::current_thread_runtime();
+/// let rt = lab::current_thread_runtime().unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
-pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("lab: the OS refused to create a tokio runtime (out of file descriptors?)")
+        .map_err(|e| {
+            Error::new(format!(
+                "the OS refused a tokio runtime ({e}): drop runtimes you no longer need"
+            ))
+        })
 }
 
 /// A tokio runtime with `workers` worker threads, named `tokio worker 0`, `1`, ...
@@ -259,7 +266,7 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
         })
         .enable_all()
         .build()
-        .map_err(|e| crate::Error::new(format!("cannot start a tokio runtime: {e}")))
+        .map_err(|e| Error::new(format!("cannot start a tokio runtime: {e}")))
 }
 
 /// A rayon thread pool with exactly `threads` threads (rayon itself reads 0 as "one per
@@ -282,7 +289,142 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| crate::Error::new(format!("cannot start a thread pool: {e}")))
+        .map_err(|e| Error::new(format!("cannot start a thread pool: {e}")))
+}
+
+/// How many increments `threads` threads made together in about `window`, from
+/// [`for_a_while`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::Ordering;
+/// use std::time::Duration;
+/// let tally = lab::for_a_while(2, Duration::from_millis(5), |_, stop| {
+///     let mut n = 0;
+///     while !stop.load(Ordering::Relaxed) { n += 1; }
+///     n
+/// }).unwrap();
+/// assert!(tally.done > 0 && tally.per_second() > 0.0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tally {
+    /// How many threads counted.
+    pub threads: usize,
+    /// From releasing the threads until the last one returned.
+    pub elapsed: Duration,
+    /// The sum of what every thread's body returned.
+    pub done: u64,
+}
+
+impl Tally {
+    /// `done` per second of `elapsed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = lab::scenarios::Tally { threads: 1, elapsed: Duration::from_millis(10), done: 50 };
+    /// assert_eq!(t.per_second(), 5000.0);
+    /// ```
+    pub fn per_second(&self) -> f64 {
+        self.done as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The longest window [`for_a_while`] accepts.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::scenarios::MAX_WINDOW.as_secs(), 10);
+/// ```
+pub const MAX_WINDOW: Duration = Duration::from_secs(10);
+
+/// Runs `body(i, stop)` on `threads` threads (`i` = 0, 1, ...) released together once all
+/// of them are started, raises `stop` after `window`, and adds up what the bodies return
+/// (how many increments each made, say). Thread start is outside the timed region; the
+/// clock stops when the last thread has returned. A thread the OS refuses is an error,
+/// and the threads already started are stopped and joined first.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::time::Duration;
+/// let total = AtomicU64::new(0);
+/// let tally = lab::for_a_while(2, Duration::from_millis(5), |_, stop| {
+///     let mut n = 0;
+///     while !stop.load(Ordering::Relaxed) { total.fetch_add(1, Ordering::Relaxed); n += 1; }
+///     n
+/// }).unwrap();
+/// assert_eq!(total.into_inner(), tally.done); // nothing lost
+/// assert!(lab::for_a_while(0, Duration::from_millis(5), |_, _| 0).is_err());
+/// ```
+pub fn for_a_while(
+    threads: usize,
+    window: Duration,
+    body: impl Fn(usize, &AtomicBool) -> u64 + Sync,
+) -> Result<Tally> {
+    together(threads, window, &body)
+}
+
+fn together(
+    threads: usize,
+    window: Duration,
+    body: &(dyn Fn(usize, &AtomicBool) -> u64 + Sync),
+) -> Result<Tally> {
+    let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
+    if window.is_zero() || window > MAX_WINDOW {
+        return Err(Error::new(format!(
+            "window = {window:?}: give a window above 0 and at most {} s, e.g. Duration::from_millis(10)",
+            MAX_WINDOW.as_secs()
+        )));
+    }
+    let stop = AtomicBool::new(false);
+    let ready = AtomicUsize::new(0);
+    let gate = RwLock::new(()); // held for writing until every thread is ready
+    let closed = gate.write().unwrap_or_else(PoisonError::into_inner);
+    std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(threads);
+        for i in 0..threads {
+            let (stop, ready, gate) = (&stop, &ready, &gate);
+            let started = std::thread::Builder::new().spawn_scoped(s, move || {
+                ready.fetch_add(1, Ordering::SeqCst);
+                drop(gate.read().unwrap_or_else(PoisonError::into_inner));
+                body(i, stop)
+            });
+            match started {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    drop(closed);
+                    return Err(Error::new(format!(
+                        "the OS refused thread {} of {threads} ({e}): ask for fewer",
+                        i + 1
+                    )));
+                }
+            }
+        }
+        while ready.load(Ordering::SeqCst) < threads {
+            std::thread::yield_now();
+        }
+        let began = Instant::now();
+        drop(closed); // release them all
+        std::thread::sleep(window);
+        stop.store(true, Ordering::Relaxed);
+        let mut done = 0u64;
+        for h in handles {
+            done += h
+                .join()
+                .map_err(|_| Error::new("a counting thread panicked: see the message above"))?;
+        }
+        Ok(Tally {
+            threads,
+            elapsed: began.elapsed(),
+            done,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -314,5 +456,27 @@ mod tests {
         );
         assert!(thread_pool(MAX_THREADS + 1).is_err());
         assert!(multi_thread_runtime(MAX_THREADS + 1).is_err());
+    }
+
+    #[test]
+    fn for_a_while_counts_exactly_and_refuses_bad_windows() {
+        use std::sync::atomic::AtomicU64;
+        let total = AtomicU64::new(0);
+        let tally = for_a_while(3, Duration::from_millis(2), |i, stop| {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) || n < i as u64 {
+                total.fetch_add(1, Ordering::Relaxed);
+                n += 1;
+            }
+            n
+        })
+        .unwrap();
+        assert_eq!(tally.threads, 3);
+        assert_eq!(total.into_inner(), tally.done);
+        assert!(tally.elapsed >= Duration::from_millis(2));
+        for bad in [Duration::ZERO, MAX_WINDOW + Duration::from_millis(1)] {
+            let e = for_a_while(1, bad, |_, _| 0).unwrap_err().to_string();
+            assert!(e.starts_with("lab: window = "), "{e}");
+        }
     }
 }

@@ -35,7 +35,7 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 ///
 /// let service = lab::SlowService::start(Duration::from_millis(20)).unwrap();
 /// assert!(service.addr().ip().is_loopback());
-/// let rt = lab::current_thread_runtime();
+/// let rt = lab::current_thread_runtime().unwrap();
 /// let reply = rt.block_on(async {
 ///     let mut conn = tokio::net::TcpStream::connect(service.addr()).await.unwrap();
 ///     conn.write_all(b"user 42\n").await.unwrap();
@@ -218,7 +218,7 @@ mod tests {
     fn many_requests_at_once_overlap_their_delays() {
         let delay = Duration::from_millis(100);
         let service = SlowService::start(delay).unwrap();
-        let rt = crate::current_thread_runtime();
+        let rt = crate::current_thread_runtime().unwrap();
         let t = std::time::Instant::now();
         let replies = rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();

@@ -6,6 +6,43 @@ use std::time::Instant;
 
 use crate::record::{Kind, Label, Lane};
 
+/// The recording both traced locks share ([`TracedMutex`] and
+/// [`WatchedMutex`](crate::WatchedMutex)): the wait span when the lock is got, and the
+/// held span when it is released, on a sibling of the caller's lane (so a guard can
+/// outlive the borrow of the lane).
+#[derive(Debug)]
+pub(crate) struct Held {
+    lane: Lane,
+    got: Instant,
+    label: Label,
+}
+
+impl Held {
+    /// Records the wait from `asked` until now (the lock was just got) on `lane`.
+    pub(crate) fn got(lane: &mut Lane, label: Label, asked: Instant) -> Held {
+        let got = Instant::now();
+        lane.record_between(Kind::LockWait, label.clone(), asked, got);
+        Held {
+            lane: lane.sibling(),
+            got,
+            label,
+        }
+    }
+
+    pub(crate) fn lane(&mut self) -> &mut Lane {
+        &mut self.lane
+    }
+
+    /// Records the held span. Call it while the lock is still held, so no other thread's
+    /// held span can start before this one ends.
+    pub(crate) fn release(&mut self) {
+        let end = Instant::now();
+        let label = std::mem::take(&mut self.label);
+        self.lane
+            .record_between(Kind::LockHeld, label, self.got, end);
+    }
+}
+
 /// A `std::sync::Mutex` that records, on the caller's lane, a [`Kind::LockWait`] span
 /// (from asking for the lock until getting it) and a [`Kind::LockHeld`] span (from
 /// getting it until the guard is dropped). A timeline then shows threads queueing.
@@ -93,14 +130,9 @@ impl<T> TracedMutex<T> {
     pub fn lock(&self, lane: &mut Lane) -> TracedGuard<'_, T> {
         let asked = Instant::now();
         let guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let got = Instant::now();
-        let label: Label = self.name.clone().into();
-        lane.record_between(Kind::LockWait, label.clone(), asked, got);
         TracedGuard {
             guard,
-            lane: lane.sibling(),
-            got,
-            label,
+            held: Held::got(lane, self.name.clone().into(), asked),
         }
     }
 
@@ -123,9 +155,7 @@ impl<T> TracedMutex<T> {
 #[derive(Debug)]
 pub struct TracedGuard<'a, T> {
     guard: MutexGuard<'a, T>,
-    lane: Lane,
-    got: Instant,
-    label: Label,
+    held: Held,
 }
 
 impl<T> TracedGuard<'_, T> {
@@ -140,7 +170,7 @@ impl<T> TracedGuard<'_, T> {
     /// m.lock(&mut lane).lane().mark("got it");
     /// ```
     pub fn lane(&mut self) -> &mut Lane {
-        &mut self.lane
+        self.held.lane()
     }
 }
 
@@ -159,12 +189,8 @@ impl<T> DerefMut for TracedGuard<'_, T> {
 
 impl<T> Drop for TracedGuard<'_, T> {
     fn drop(&mut self) {
-        // The end is read while the lock is still held (the guard is released after this
-        // function returns), so no other thread's held span can start before it.
-        let end = Instant::now();
-        let label = std::mem::take(&mut self.label);
-        self.lane
-            .record_between(Kind::LockHeld, label, self.got, end);
+        // The std guard is released after this function returns.
+        self.held.release();
     }
 }
 

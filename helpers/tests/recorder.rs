@@ -79,7 +79,7 @@ fn exact_counts_from_tokio_tasks_on_both_runtimes() {
     for workers in [None, Some(2)] {
         let rec = Recorder::new();
         let rt = match workers {
-            None => current_thread_runtime(),
+            None => current_thread_runtime().unwrap(),
             Some(n) => multi_thread_runtime(n).unwrap(),
         };
         rt.block_on(async {

@@ -11,11 +11,13 @@
 
 mod charts;
 mod graph;
+mod sequence;
 mod table;
 mod timeline;
 
 pub use charts::{Bars, Lines};
 pub use graph::WaitForGraph;
+pub use sequence::Sequence;
 pub use table::Table;
 use timeline::Axes;
 pub use timeline::Timeline;
@@ -104,14 +106,16 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// A time unit for an axis that spans `max`: (name, how many of it in a second).
-pub(crate) fn time_unit(max: Duration) -> (&'static str, f64) {
-    let s = max.as_secs_f64();
-    if s < 2e-6 {
+/// The one time-unit rule of the crate (axes, bars, printed durations): nanoseconds below
+/// a microsecond, microseconds below a millisecond, milliseconds below a second, seconds
+/// above. Returns the unit's name and how many of it make a second.
+pub(crate) fn time_unit(d: Duration) -> (&'static str, f64) {
+    let s = d.as_secs_f64();
+    if s < 1e-6 {
         ("ns", 1e9)
-    } else if s < 2e-3 {
+    } else if s < 1e-3 {
         ("µs", 1e6)
-    } else if s < 10.0 {
+    } else if s < 1.0 {
         ("ms", 1e3)
     } else {
         ("s", 1.0)
@@ -128,17 +132,8 @@ pub(crate) fn time_unit(max: Duration) -> (&'static str, f64) {
 /// assert_eq!(lab::fmt_duration(Duration::from_nanos(850)), "850 ns");
 /// ```
 pub fn fmt_duration(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    let (value, unit) = if ns < 1e3 {
-        (ns, "ns")
-    } else if ns < 1e6 {
-        (ns / 1e3, "µs")
-    } else if ns < 1e9 {
-        (ns / 1e6, "ms")
-    } else {
-        (ns / 1e9, "s")
-    };
-    format!("{} {unit}", three_digits(value))
+    let (unit, per_sec) = time_unit(d);
+    format!("{} {unit}", three_digits(d.as_secs_f64() * per_sec))
 }
 
 /// A number with about three significant digits: 0.123, 1.23, 12.3, 123, 1234.
@@ -332,6 +327,8 @@ pub enum Chart {
     Lines(Lines),
     /// A wait-for graph.
     Graph(WaitForGraph),
+    /// A message sequence diagram.
+    Sequence(Sequence),
 }
 
 impl From<Timeline> for Chart {
@@ -354,6 +351,11 @@ impl From<WaitForGraph> for Chart {
         Chart::Graph(g)
     }
 }
+impl From<Sequence> for Chart {
+    fn from(s: Sequence) -> Chart {
+        Chart::Sequence(s)
+    }
+}
 impl From<Lines> for Chart {
     fn from(l: Lines) -> Chart {
         Chart::Lines(l)
@@ -367,6 +369,7 @@ impl Chart {
             Chart::Bars(b) => b.height(),
             Chart::Lines(l) => l.height(width),
             Chart::Graph(g) => g.height(),
+            Chart::Sequence(s) => s.height(width),
         }
     }
 
@@ -376,6 +379,7 @@ impl Chart {
             Chart::Bars(b) => b.problem(),
             Chart::Lines(l) => l.problem(),
             Chart::Graph(_) => None,
+            Chart::Sequence(s) => s.problem(),
         }
     }
 
@@ -385,6 +389,7 @@ impl Chart {
             Chart::Bars(b) => b.summary(),
             Chart::Lines(l) => l.summary(),
             Chart::Graph(g) => g.summary(),
+            Chart::Sequence(s) => s.summary(),
         }
     }
 
@@ -394,6 +399,7 @@ impl Chart {
             Chart::Bars(b) => b.draw(area),
             Chart::Lines(l) => l.draw(area),
             Chart::Graph(g) => g.draw(area),
+            Chart::Sequence(s) => s.draw(area),
         }
     }
 }
@@ -664,6 +670,10 @@ chart_output!(
     r#"lab::WaitForGraph::new("g", vec!["A".into()], vec!["m".into()], vec![])"#
 );
 chart_output!(
+    Sequence,
+    r#"{ let rec = lab::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#
+);
+chart_output!(
     Timeline,
     r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#
 );
@@ -690,6 +700,7 @@ stackable!(Timeline);
 stackable!(Bars);
 stackable!(Lines);
 stackable!(WaitForGraph);
+stackable!(Sequence);
 
 #[cfg(test)]
 mod tests {

@@ -162,6 +162,17 @@ impl Timeline {
         }
 
         let mut notes: Vec<String> = trace.notes().to_vec();
+        let shown = trace
+            .messages()
+            .iter()
+            .filter(|m| m.from < lanes.len() && m.to.is_none_or(|t| t < lanes.len()))
+            .count();
+        if shown > MAX_ARROWS {
+            notes.push(format!(
+                "{shown} messages: one in every {} drawn (the trace keeps them all)",
+                shown.div_ceil(MAX_ARROWS)
+            ));
+        }
         if trace.lanes().len() > MAX_LANES {
             notes.push(format!(
                 "{} more lanes not drawn (a timeline shows the first {MAX_LANES})",
@@ -299,6 +310,12 @@ impl Timeline {
         }
         if lanes.iter().any(|l| l.spans.iter().any(|s| s.cancelled)) {
             legend.push(("cancelled (cut short)".into(), LegendSwatch::Cut));
+        }
+        if !trace.messages().is_empty() {
+            legend.push(("message".into(), LegendSwatch::Line(MESSAGE, false)));
+            if trace.messages().iter().any(|m| !m.blocked().is_zero()) {
+                legend.push(("sender blocked".into(), LegendSwatch::Box(BLOCKED)));
+            }
         }
         draw_legend(&legend_area, &legend)?;
 
@@ -496,9 +513,69 @@ impl Timeline {
             chart.draw_series(ticks).map_err(drawing)?;
             chart.draw_series(labels).map_err(drawing)?;
         }
+
+        // Messages between drawn lanes: an arrow from send to receive, the sender's
+        // blocked time as an orange bar, a red cross for one never received. Arrowheads
+        // are worked out in pixels (x units per pixel: `px`; y is already in pixels).
+        let messages: Vec<_> = trace
+            .messages()
+            .iter()
+            .filter(|m| m.from < n && m.to.is_none_or(|t| t < n))
+            .collect();
+        let step = messages.len().div_ceil(MAX_ARROWS).max(1);
+        for m in messages.into_iter().step_by(step) {
+            let (x0, y0) = (to_x(m.sent), centers[m.from]);
+            let x_end = to_x(m.accepted);
+            if x_end - x0 >= px {
+                chart
+                    .draw_series([Rectangle::new(
+                        [(x0, y0 - 4.0), (x_end, y0 + 4.0)],
+                        BLOCKED.filled(),
+                    )])
+                    .map_err(drawing)?;
+            }
+            let x0 = x_end; // the message leaves when the channel takes it
+            let Some((to, at)) = m.to.zip(m.received) else {
+                let cross = [(-4.0, -4.0), (-4.0, 4.0)].map(|(dx, dy)| {
+                    PathElement::new(
+                        vec![(x0 + dx * px, y0 + dy), (x0 - dx * px, y0 - dy)],
+                        LOST.stroke_width(2),
+                    )
+                });
+                chart.draw_series(cross).map_err(drawing)?;
+                continue;
+            };
+            let (x1, y1) = (to_x(at), centers[to]);
+            chart
+                .draw_series([PathElement::new(
+                    vec![(x0, y0), (x1, y1)],
+                    MESSAGE.stroke_width(1),
+                )])
+                .map_err(drawing)?;
+            let (dx, dy) = ((x1 - x0) / px, y1 - y0);
+            let len = (dx * dx + dy * dy).sqrt();
+            if len >= 4.0 {
+                let (ux, uy) = (dx / len, dy / len);
+                let head = 7.0f64.min(len);
+                let (bx, by) = (x1 / px - ux * head, y1 - uy * head);
+                let corner = |s: f64| ((bx - uy * 3.5 * s) * px, by + ux * 3.5 * s);
+                chart
+                    .draw_series([Polygon::new(
+                        vec![(x1, y1), corner(1.0), corner(-1.0)],
+                        MESSAGE.filled(),
+                    )])
+                    .map_err(drawing)?;
+            }
+        }
         Ok(())
     }
 }
+
+/// Above this many messages, a timeline draws one in every k.
+const MAX_ARROWS: usize = 300;
+const MESSAGE: RGBColor = RGBColor(40, 40, 40);
+const BLOCKED: RGBColor = RGBColor(213, 94, 0);
+const LOST: RGBColor = RGBColor(200, 30, 30);
 
 /// What the timelines stacked in one figure share, so they line up.
 #[derive(Clone, Copy, Debug, Default)]

@@ -1,0 +1,499 @@
+//! The message sequence diagram: lanes as lifelines, time going down, an arrow per message.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, shorten,
+    text_width, time_unit,
+};
+use crate::error::{Error, Result};
+use crate::message::Message;
+use crate::record::Trace;
+
+/// At most this many lifelines are drawn; messages to or from the others are counted.
+const MAX_LIFELINES: usize = 40;
+/// Above this many messages, one in every k is drawn (evenly spread), with a note.
+const MAX_ARROWS: usize = 300;
+/// Above this many drawn messages, their labels are left out.
+const MAX_LABELS: usize = 40;
+const PLOT_PX: f64 = 430.0;
+const AXIS_PX: f64 = 70.0;
+const RIGHT_PX: f64 = 24.0;
+
+const ARROW: RGBColor = RGBColor(0, 114, 178);
+const BLOCKED: RGBColor = RGBColor(213, 94, 0);
+const LOST: RGBColor = RGBColor(200, 30, 30);
+const LIFELINE: RGBColor = RGBColor(170, 170, 170);
+
+/// A message sequence diagram of a trace: one lifeline per lane, time going down, an
+/// arrow per message from the moment the channel took it to the moment it was received.
+/// A send that had to wait first (a full bounded channel, a rendezvous with no receiver
+/// yet) shows as an orange bar on the sender's lifeline, ending where its arrow starts; a
+/// message nobody received ends in a red cross. Made by
+/// [`Recorder::sequence`](crate::Recorder::sequence) or [`Trace::sequence`].
+///
+/// Readable up to 20 or so lifelines; above 300 messages one in every *k* is drawn and a
+/// note says so (the trace keeps them all). Time is to scale, so a long arrow is a
+/// message that waited in the channel.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// let (tx, rx) = crossbeam::channel::unbounded();
+/// let (mut a, mut b) = (rec.lane("client"), rec.lane("server"));
+/// a.send("request", 1, |m| tx.send(m)).unwrap();
+/// b.got(rx.recv().unwrap());
+/// drop((a, b));
+/// let svg = rec.sequence().title("one request").to_svg().unwrap();
+/// assert!(svg.contains("client") && svg.contains("request"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sequence {
+    trace: Result<Trace>,
+    title: Option<String>,
+    width: Option<u32>,
+}
+
+impl Sequence {
+    pub(crate) fn from_result(trace: Result<Trace>) -> Sequence {
+        let trace = trace.and_then(|t| {
+            if t.messages().is_empty() {
+                Err(Error::new(
+                    "no messages recorded: send with lane.send(label, value, |m| tx.send(m)) \
+                     and receive with lane.got(msg)",
+                ))
+            } else {
+                Ok(t)
+            }
+        });
+        Sequence {
+            trace,
+            title: None,
+            width: None,
+        }
+    }
+
+    /// A title above the chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rec = lab::Recorder::new();
+    /// # let (tx, rx) = std::sync::mpsc::channel();
+    /// # rec.lane("a").send("m", (), |m| tx.send(m)).unwrap();
+    /// assert!(rec.sequence().title("mine").to_svg().unwrap().contains("mine"));
+    /// ```
+    pub fn title(mut self, title: impl Into<String>) -> Sequence {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Width in pixels (320 to 4000; default 960).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rec = lab::Recorder::new();
+    /// # let (tx, rx) = std::sync::mpsc::channel();
+    /// # rec.lane("a").send("m", (), |m| tx.send(m)).unwrap();
+    /// assert!(rec.sequence().width(640).to_svg().unwrap().contains("width=\"640\""));
+    /// ```
+    pub fn width(mut self, px: u32) -> Sequence {
+        self.width = Some(px);
+        self
+    }
+
+    pub(crate) fn width_setting(&self) -> Option<u32> {
+        self.width
+    }
+
+    pub(crate) fn problem(&self) -> Option<&Error> {
+        self.trace.as_ref().err()
+    }
+
+    fn layout(&self, trace: &Trace, width: u32) -> Layout {
+        let lanes = trace.lanes().len().min(MAX_LIFELINES);
+        let col = ((width as f64 - AXIS_PX - RIGHT_PX) / lanes.max(1) as f64).max(8.0);
+        let names: Vec<String> = trace.lanes()[..lanes]
+            .iter()
+            .map(|l| l.name.to_string())
+            .collect();
+        let stagger = names.iter().any(|n| text_width(n, 14.0) > col - 6.0);
+        let room = if stagger { 2.0 * col - 8.0 } else { col - 6.0 };
+        let chars = ((room / 7.0) as usize).max(3);
+        let names = names.iter().map(|n| shorten(n, chars)).collect();
+        let all = trace.messages();
+        let visible: Vec<&Message> = all
+            .iter()
+            .filter(|m| m.from < lanes && m.to.is_none_or(|t| t < lanes))
+            .collect();
+        let step = visible.len().div_ceil(MAX_ARROWS).max(1);
+        let drawn: Vec<usize> = (0..visible.len()).step_by(step).collect();
+        let mut notes: Vec<String> = trace.notes().to_vec();
+        if trace.lanes().len() > MAX_LIFELINES {
+            notes.push(format!(
+                "{} more lanes and the {} messages touching them not drawn (a sequence \
+                 diagram shows the first {MAX_LIFELINES} lanes)",
+                trace.lanes().len() - MAX_LIFELINES,
+                all.len() - visible.len()
+            ));
+        }
+        if step > 1 {
+            notes.push(format!(
+                "{} messages: one in every {step} drawn, evenly spread (the trace keeps them all)",
+                visible.len()
+            ));
+        }
+        let labels = drawn.len() <= MAX_LABELS;
+        if !labels {
+            notes.push(format!(
+                "message labels left out: more than {MAX_LABELS} arrows"
+            ));
+        }
+        let end = all
+            .iter()
+            .map(Message::last)
+            .max()
+            .unwrap_or_default()
+            .max(Duration::from_nanos(10));
+        Layout {
+            col,
+            names,
+            stagger,
+            drawn: drawn.into_iter().map(|i| visible[i].clone()).collect(),
+            labels,
+            end,
+            notes,
+        }
+    }
+
+    pub(crate) fn height(&self, width: u32) -> u32 {
+        let Ok(trace) = &self.trace else {
+            return 100;
+        };
+        let layout = self.layout(trace, width);
+        let title = if self.title.is_some() { 30 } else { 0 };
+        let header = if layout.stagger { 40 } else { 24 };
+        title + 24 + header + PLOT_PX as u32 + 30 + layout.notes.len() as u32 * NOTE_LINE
+    }
+
+    pub(crate) fn summary(&self) -> String {
+        let trace = match &self.trace {
+            Ok(t) => t,
+            Err(e) => return e.to_string(),
+        };
+        let messages = trace.messages();
+        let lost = messages.iter().filter(|m| m.received.is_none()).count();
+        let blocked = messages
+            .iter()
+            .map(Message::blocked)
+            .max()
+            .unwrap_or_default();
+        let mut flight: Vec<Duration> = messages.iter().filter_map(Message::in_flight).collect();
+        flight.sort();
+        let mut s = String::new();
+        let title = self.title.as_deref().unwrap_or("messages");
+        let _ = write!(
+            s,
+            "{title}: {} lanes, {} messages ({lost} never received); longest blocked send {}",
+            trace.lanes().len(),
+            messages.len(),
+            super::fmt_duration(blocked)
+        );
+        if let Some(median) = flight.get(flight.len() / 2) {
+            let _ = write!(
+                s,
+                "; median time in the channel {}",
+                super::fmt_duration(*median)
+            );
+        }
+        for note in self.layout(trace, super::DEFAULT_WIDTH).notes {
+            let _ = write!(s, "\nnote: {note}");
+        }
+        s
+    }
+
+    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+        let trace = self.trace.as_ref().map_err(Clone::clone)?;
+        let (width, _) = area.dim_in_pixel();
+        let layout = self.layout(trace, width);
+        let mut rest = area.clone();
+        if let Some(title) = &self.title {
+            let (top, below) = rest.split_vertically(30);
+            draw_title(&top, title, 18.5)?;
+            rest = below;
+        }
+        let (legend_area, rest) = rest.split_vertically(24);
+        let mut legend = vec![(
+            "message: send → receive".to_string(),
+            LegendSwatch::Line(ARROW, false),
+        )];
+        if layout.drawn.iter().any(|m| !m.blocked().is_zero()) {
+            legend.push((
+                "sender blocked (channel full, or waiting for a receiver)".into(),
+                LegendSwatch::Box(BLOCKED),
+            ));
+        }
+        if layout.drawn.iter().any(|m| m.received.is_none()) {
+            legend.push(("never received".into(), LegendSwatch::Line(LOST, true)));
+        }
+        draw_legend(&legend_area, &legend)?;
+        let header_h = if layout.stagger { 40 } else { 24 };
+        let (header, rest) = rest.split_vertically(header_h);
+        let (plot, rest) = rest.split_vertically(PLOT_PX as u32 + 30);
+        draw_notes(&rest, &layout.notes)?;
+
+        let x_of = |lane: usize| AXIS_PX + layout.col * (lane as f64 + 0.5);
+        let top = 8.0;
+        let (unit, per_sec) = time_unit(layout.end);
+        let span = layout.end.as_secs_f64() * per_sec * 1.02;
+        let y_of = |d: Duration| top + d.as_secs_f64() * per_sec / span * PLOT_PX;
+        let pt = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
+
+        // Lane names, centred over their lifelines (two rows when they would collide).
+        for (i, name) in layout.names.iter().enumerate() {
+            let row = if layout.stagger {
+                (i % 2) as f64 * 17.0
+            } else {
+                0.0
+            };
+            let style = (FONT, 14)
+                .into_font()
+                .style(FontStyle::Bold)
+                .into_text_style(&header)
+                .pos(Pos::new(HPos::Center, VPos::Top));
+            header
+                .draw(&Text::new(name.clone(), pt(x_of(i), 4.0 + row), style))
+                .map_err(drawing)?;
+        }
+
+        // Time axis on the left, with faint grid lines.
+        let step = nice_step(span / 6.0);
+        let grid = RGBColor(232, 232, 232);
+        let label = (FONT, 13)
+            .into_font()
+            .into_text_style(&plot)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        let mut v = 0.0;
+        while v <= span {
+            let y = top + v / span * PLOT_PX;
+            plot.draw(&PathElement::new(
+                vec![pt(AXIS_PX - 4.0, y), pt(width as f64 - RIGHT_PX, y)],
+                grid,
+            ))
+            .map_err(drawing)?;
+            plot.draw(&Text::new(
+                super::axis_number(v),
+                pt(AXIS_PX - 8.0, y),
+                label.clone(),
+            ))
+            .map_err(drawing)?;
+            v += step;
+        }
+        let unit_style = (FONT, 13)
+            .into_font()
+            .into_text_style(&plot)
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        plot.draw(&Text::new(
+            format!("time ({unit}) ↓"),
+            pt(6.0, top + PLOT_PX + 8.0),
+            unit_style,
+        ))
+        .map_err(drawing)?;
+
+        // Lifelines.
+        for i in 0..layout.names.len() {
+            plot.draw(&PathElement::new(
+                vec![pt(x_of(i), top), pt(x_of(i), top + PLOT_PX)],
+                LIFELINE.stroke_width(1),
+            ))
+            .map_err(drawing)?;
+        }
+
+        // Messages: the blocked part of each send, then the arrow, then its label.
+        let text = (FONT, 12).into_font().into_text_style(&plot);
+        for m in &layout.drawn {
+            let x0 = x_of(m.from);
+            let (y0, y1) = (y_of(m.sent), y_of(m.accepted));
+            if y1 - y0 >= 1.0 {
+                plot.draw(&Rectangle::new(
+                    [pt(x0 - 3.0, y0), pt(x0 + 3.0, y1)],
+                    BLOCKED.filled(),
+                ))
+                .map_err(drawing)?;
+                // A white notch where this send began, so back-to-back waits stay apart.
+                plot.draw(&PathElement::new(
+                    vec![pt(x0 - 3.0, y0), pt(x0 + 3.0, y0)],
+                    WHITE.stroke_width(1),
+                ))
+                .map_err(drawing)?;
+            }
+            // The message leaves when the channel takes it (after any wait).
+            let y0 = y1;
+            match (m.to, m.received) {
+                (Some(to), Some(at)) => {
+                    let (x1, y2) = (x_of(to), y_of(at));
+                    let path = if to == m.from {
+                        // To itself: a small loop to the right.
+                        let dx = (layout.col * 0.3).min(30.0);
+                        vec![(x0, y0), (x0 + dx, y0), (x0 + dx, y2), (x0 + 2.0, y2)]
+                    } else {
+                        vec![(x0, y0), (x1, y2)]
+                    };
+                    arrow(&plot, &path, ARROW)?;
+                    if layout.labels && !m.label.is_empty() {
+                        let (mx, my) = ((x0 + x1) / 2.0, (y0 + y2) / 2.0);
+                        let style = text.clone().pos(Pos::new(HPos::Center, VPos::Bottom));
+                        let room = ((x1 - x0).abs().max(layout.col) / 6.5) as usize;
+                        plot.draw(&Text::new(
+                            shorten(&m.label, room.max(4)),
+                            pt(mx, my - 3.0),
+                            style,
+                        ))
+                        .map_err(drawing)?;
+                    }
+                }
+                _ => {
+                    // Never received: a short dashed stub ending in a cross.
+                    let x1 = x0 + (layout.col * 0.4).clamp(12.0, 40.0);
+                    for k in 0..3 {
+                        let a = x0 + (x1 - x0) * k as f64 / 3.0;
+                        let b = a + (x1 - x0) / 6.0;
+                        plot.draw(&PathElement::new(
+                            vec![pt(a, y0), pt(b, y0)],
+                            LOST.stroke_width(2),
+                        ))
+                        .map_err(drawing)?;
+                    }
+                    for (dx, dy) in [(-4.0, -4.0), (-4.0, 4.0)] {
+                        plot.draw(&PathElement::new(
+                            vec![pt(x1 + dx, y0 + dy), pt(x1 - dx, y0 - dy)],
+                            LOST.stroke_width(2),
+                        ))
+                        .map_err(drawing)?;
+                    }
+                    if layout.labels && !m.label.is_empty() {
+                        let style = text.clone().pos(Pos::new(HPos::Left, VPos::Center));
+                        plot.draw(&Text::new(
+                            format!("{} (never received)", shorten(&m.label, 24)),
+                            pt(x1 + 8.0, y0),
+                            style,
+                        ))
+                        .map_err(drawing)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Layout {
+    col: f64,
+    names: Vec<String>,
+    stagger: bool,
+    drawn: Vec<Message>,
+    labels: bool,
+    end: Duration,
+    notes: Vec<String>,
+}
+
+/// A round step (1, 2 or 5 times a power of ten) near `rough`.
+fn nice_step(rough: f64) -> f64 {
+    if rough <= 0.0 || !rough.is_finite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    let m = rough / power;
+    let nice = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+/// Draws a polyline in pixels with an arrowhead at its last point.
+pub(crate) fn arrow(area: &Area, path: &[(f64, f64)], colour: RGBColor) -> Result<()> {
+    let pt = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
+    area.draw(&PathElement::new(
+        path.iter().map(|p| pt(*p)).collect::<Vec<_>>(),
+        colour.stroke_width(2),
+    ))
+    .map_err(drawing)?;
+    let (a, b) = (path[path.len() - 2], path[path.len() - 1]);
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len = (dx * dx + dy * dy).sqrt();
+    if len < 1.0 {
+        return Ok(());
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    let head = 9.0f64.min(len);
+    let (bx, by) = (b.0 - ux * head, b.1 - uy * head);
+    area.draw(&Polygon::new(
+        vec![
+            pt(b),
+            pt((bx - uy * 4.5, by + ux * 4.5)),
+            pt((bx + uy * 4.5, by - ux * 4.5)),
+        ],
+        colour.filled(),
+    ))
+    .map_err(drawing)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Recorder;
+
+    fn chatty(lanes: usize, messages: usize) -> Recorder {
+        let rec = Recorder::new();
+        let (tx, rx) = crossbeam::channel::unbounded();
+        let mut all: Vec<_> = (0..lanes)
+            .map(|i| rec.lane(format!("worker {i}")))
+            .collect();
+        for k in 0..messages {
+            let from = k % lanes;
+            all[from].send(format!("m{k}"), k, |m| tx.send(m)).unwrap();
+            let to = (k + 1) % lanes;
+            all[to].got(rx.recv().unwrap());
+        }
+        rec
+    }
+
+    #[test]
+    fn twenty_lanes_draw_and_thousands_of_messages_are_thinned_with_a_note() {
+        let svg = chatty(20, 60).sequence().to_svg().unwrap();
+        assert!(svg.contains("worker 19"), "every lifeline named");
+        let big = chatty(4, 2000).sequence();
+        let text = big.summary();
+        assert!(text.contains("one in every 7 drawn"), "{text}");
+        assert!(text.contains("labels left out"), "{text}");
+        assert!(big.to_svg().is_ok());
+    }
+
+    #[test]
+    fn no_messages_is_a_one_line_error() {
+        let rec = Recorder::new();
+        rec.lane("a").mark("x");
+        let e = rec.sequence().to_svg().unwrap_err().to_string();
+        assert!(e.contains("no messages recorded"), "{e}");
+    }
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(0.9), 1.0);
+        assert_eq!(nice_step(23.0), 20.0);
+        assert_eq!(nice_step(0.04), 0.05);
+    }
+}
