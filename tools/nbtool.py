@@ -8,11 +8,22 @@
     python tools/nbtool.py figures NB DIR
                                       run notebook NB in the rust kernel and save each
                                       cell's image as DIR/NB-cellN.svg, to look at them
+    python tools/nbtool.py budget [--timings reports/notebook-timings.json]
+                                      a learner's time per notebook, modelled on the run
+                                      times that `pytest tools/test_notebooks.py` saved
 
 Both rewrite files only when something changes, so running them twice is harmless.
+
+budget's model, anchored on measured run times (not a study of real learners): reading =
+prose words (markdown less the nav cell and folded answers) at 150/min + non-blank lines of
+non-solution code at 15/min; running = kernel start + those cells' measured seconds (the
+harness runs the real kernel cell by cell, so evcxr's compile is in them); one exercise =
+the shortest solution's lines (less its comment line) at 3/min + its measured seconds;
+"all exercises" does every one. Totals are rounded to 5 minutes.
 """
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -148,7 +159,76 @@ def save_figures(path: Path, out: Path) -> None:
                 print(f"saved {target}")
 
 
+READ_WPM, READ_LPM, TYPE_LPM = 150, 15, 3  # the budget model's rates (see the docstring)
+
+
+def lines(source: str) -> int:
+    return sum(1 for line in source.splitlines() if line.strip())
+
+
+def learner_budget(path: Path, timings: dict | None) -> dict:
+    """One row of `budget`: what a learner reads, runs and writes in one notebook (minutes)."""
+    nb = read(path)
+    at, sols = exercises(nb)[0], dict(solutions(nb))
+    prose = 0
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "markdown" and not c.source.startswith(NAV_MARK):
+            text = c.source
+            if i == at:  # the folded answers under the exercises are read only if opened
+                head, tail = text.split(EXERCISES_HEADING, 1)
+                text = head + EXERCISES_HEADING + tail.split("<details>", 1)[0]
+            prose += len(re.findall(r"\S*\w\S*", re.sub(r"<[^>]+>", " ", text)))  # not `#`, `-`, `|`
+    cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in sols]
+    code = sum(lines(nb.cells[i].source) for i in cells)
+    row = {"name": path.stem, "words": prose, "code": code, "cells": len(cells)}
+    row["read"] = prose / READ_WPM + code / READ_LPM
+    m = re.search(r"About (\d+) minutes", next((c.source for c in nb.cells if "## Time budget" in c.source), ""))
+    row["now"] = int(m.group(1)) if m else None
+    t = (timings or {}).get(path.stem)
+    if t is None:
+        return row
+    secs = {c["index"]: c["seconds"] for c in t["cells"]}
+    src = [c.source.strip() if c.cell_type == "code" else "\0" for c in nb.cells]
+    row["stale"] = any(c["index"] >= len(src) or not src[c["index"]].startswith(c["first_line"]) for c in t["cells"])
+    row["run_s"] = sum(secs.values())
+    row["run"] = (t["kernel_ready_s"] + sum(secs.get(i, 0) for i in cells)) / 60
+    tries = sorted((lines(nb.cells[i].source) - 1) / TYPE_LPM + secs.get(i, 0) / 60 for i in sols)
+    row["one"], row["all"] = (tries[0], sum(tries)) if tries else (0, 0)
+    return row
+
+
+def budget_table(paths: list[Path], timings: dict | None) -> str:
+    out = [
+        "| notebook | prose words | code lines (cells) | measured run, all cells | reading | running "
+        "| one exercise | **model: read, run, one exercise** | model: all exercises | budget now |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    notes = []
+    for r in (learner_budget(p, timings) for p in paths):
+        now = f"{r['now']} min" if r["now"] else "?"
+        head = f"| {r['name']} | {r['words']} | {r['code']} ({r['cells']}) |"
+        if "run" not in r:
+            out.append(f"{head} no timings | {r['read']:.1f} min | | | | | {now} |")
+            notes.append(f"{r['name']}: not in the timings file (run pytest tools/test_notebooks.py)")
+            continue
+        if r["stale"]:
+            notes.append(f"{r['name']}: its cells changed since the timings were taken; re-run the tests")
+        one, every = (max(5, 5 * round((r["read"] + r["run"] + x) / 5)) for x in (r["one"], r["all"]))
+        out.append(
+            f"{head} {r['run_s']:.0f} s | {r['read']:.1f} min | {r['run']:.1f} min | {r['one']:.1f} min "
+            f"| **{one} min** | {every} min | {now} |"
+        )
+    return "\n".join(out + ([""] if notes else []) + [f"note: {n}" for n in notes])
+
+
 def main(argv: list[str]) -> int:
+    if argv[1:2] == ["budget"] and len(argv) in (2, 4) and argv[2:3] in ([], ["--timings"]):
+        report = Path(argv[3]) if len(argv) == 4 else ROOT / "reports" / "notebook-timings.json"
+        timings = json.loads(report.read_text()) if report.exists() else None
+        if timings is None:
+            print(f"note: no timings file at {report}: run `pytest tools/test_notebooks.py` first")
+        print(budget_table(notebook_paths(), timings))
+        return 0
     if len(argv) == 4 and argv[1] == "figures":
         save_figures(Path(argv[2]).resolve(), Path(argv[3]))
         return 0
