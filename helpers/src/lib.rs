@@ -41,8 +41,9 @@
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
 //!   [`encode_frame`], [`for_a_while`] (threads released together, counting until told to
 //!   stop), and thread pools and tokio runtimes a cell creates and drops.
-//! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs run under *every*
-//!   schedule, with outcome counts (lost updates, deadlocks), replays and a hand stepper.
+//! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs in a small step
+//!   language, run under *every* schedule with exact counts per outcome (from the state
+//!   graph), replays, a hand stepper, and random and PCT sampling to compare with.
 //! - [`deadlock`]: [`LockWatch`] and [`WatchedMutex`]: locks whose deadlocks are found
 //!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
 //! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.

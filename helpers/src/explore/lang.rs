@@ -1,0 +1,671 @@
+//! The step language: parsing a thread's lines and compiling them to instructions.
+//!
+//! One line is one step, executed indivisibly. Names declared with `Program::shared` are
+//! shared variables; any other name on the left of `=` (or read in an expression) is a
+//! local of the thread, starting at 0. Locks and critical sections have their own names.
+
+use std::fmt;
+
+use super::Step;
+
+/// An expression over numbers, shared variables and the thread's locals.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Expr {
+    Num(i64),
+    Shared(usize),
+    Local(usize),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Bin(Op, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Op {
+    Mul,
+    Div,
+    Rem,
+    Add,
+    Sub,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+impl Op {
+    fn precedence(self) -> u8 {
+        match self {
+            Op::Or => 1,
+            Op::And => 2,
+            Op::Eq | Op::Ne => 3,
+            Op::Lt | Op::Le | Op::Gt | Op::Ge => 4,
+            Op::Add | Op::Sub => 5,
+            Op::Mul | Op::Div | Op::Rem => 6,
+        }
+    }
+}
+
+/// Where an assignment writes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Place {
+    Shared(usize),
+    Local(usize),
+}
+
+/// One compiled instruction. All but `Goto` are steps a schedule chooses.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Ins {
+    Assign(Place, Expr),
+    Lock(usize),
+    Unlock(usize),
+    TryLock(Place, usize),
+    Cas {
+        into: Place,
+        var: usize,
+        expected: Expr,
+        new: Expr,
+    },
+    WaitUntil(Expr),
+    Acquire(usize),
+    Check(Expr),
+    Enter(usize),
+    Leave(usize),
+    /// Evaluates the condition (a step: it may read shared memory); jumps if false.
+    JumpUnless(Expr, usize),
+    /// Not a step: where an `if` branch ends.
+    Goto(usize),
+}
+
+/// A thread, compiled: its instructions, each with the text a learner reads.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Code {
+    pub(crate) ins: Vec<Ins>,
+    pub(crate) text: Vec<String>,
+    pub(crate) locals: Vec<String>,
+}
+
+/// Name tables shared by all threads while compiling.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Names {
+    pub(crate) shared: Vec<String>,
+    pub(crate) locks: Vec<String>,
+    pub(crate) sections: Vec<String>,
+}
+
+impl Names {
+    fn lock(&mut self, name: &str) -> usize {
+        intern(&mut self.locks, name)
+    }
+    fn section(&mut self, name: &str) -> usize {
+        intern(&mut self.sections, name)
+    }
+    fn shared(&self, name: &str) -> Option<usize> {
+        self.shared.iter().position(|n| n == name)
+    }
+}
+
+fn intern(list: &mut Vec<String>, name: &str) -> usize {
+    match list.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            list.push(name.to_string());
+            list.len() - 1
+        }
+    }
+}
+
+/// A statement before compiling: blocks still nested.
+enum Stmt {
+    Simple(Ins, String),
+    If(Expr, String, Vec<Stmt>, Vec<Stmt>),
+    Repeat(usize, Vec<Stmt>),
+}
+
+/// The most times a `repeat` block may run (the loop is unrolled).
+const MAX_REPEAT: usize = 16;
+
+/// Compiles one thread's steps. Errors name the thread and the line.
+pub(crate) fn compile(
+    thread: &str,
+    steps: &[Step],
+    names: &mut Names,
+) -> std::result::Result<Code, String> {
+    let mut locals = Vec::new();
+    let mut stack: Vec<(Block, Vec<Stmt>)> = vec![(Block::Top, Vec::new())];
+    for (i, step) in steps.iter().enumerate() {
+        let at = |e: String| format!("thread {thread:?}, step {}: {e}", i + 1);
+        let line = match step {
+            Step::Line(text) => text.trim().to_string(),
+            other => {
+                let ins = legacy(other, names, &mut locals).map_err(at)?;
+                stack
+                    .last_mut()
+                    .expect("top")
+                    .1
+                    .push(Stmt::Simple(ins, other.to_string()));
+                continue;
+            }
+        };
+        let mut p = Parser::new(&line, names, &mut locals);
+        match p.line().map_err(at)? {
+            Parsed::Stmt(ins) => stack
+                .last_mut()
+                .expect("top")
+                .1
+                .push(Stmt::Simple(ins, line.clone())),
+            Parsed::OpenIf(cond) => stack.push((Block::If(cond, line.clone()), Vec::new())),
+            Parsed::OpenRepeat(n) => stack.push((Block::Repeat(n), Vec::new())),
+            Parsed::Else => match stack.pop() {
+                Some((Block::If(cond, text), then)) => {
+                    stack.push((Block::Else(cond, text, then), Vec::new()))
+                }
+                _ => return Err(at("`} else {` without an open `if ... {`".into())),
+            },
+            Parsed::Close => {
+                let (block, body) = stack.pop().expect("top");
+                let stmt = match block {
+                    Block::Top => return Err(at("`}` without an open block".into())),
+                    Block::If(cond, text) => Stmt::If(cond, text, body, Vec::new()),
+                    Block::Else(cond, text, then) => Stmt::If(cond, text, then, body),
+                    Block::Repeat(n) => Stmt::Repeat(n, body),
+                };
+                stack.last_mut().expect("top").1.push(stmt);
+            }
+        }
+    }
+    if stack.len() > 1 {
+        return Err(format!(
+            "thread {thread:?}: a block is not closed: add a line \"}}\""
+        ));
+    }
+    let body = stack.pop().expect("top").1;
+    let mut code = Code {
+        ins: Vec::new(),
+        text: Vec::new(),
+        locals,
+    };
+    emit(&body, &mut code);
+    Ok(code)
+}
+
+enum Block {
+    Top,
+    If(Expr, String),
+    Else(Expr, String, Vec<Stmt>),
+    Repeat(usize),
+}
+
+fn emit(body: &[Stmt], code: &mut Code) {
+    for stmt in body {
+        match stmt {
+            Stmt::Simple(ins, text) => {
+                code.ins.push(ins.clone());
+                code.text.push(text.clone());
+            }
+            Stmt::Repeat(n, inner) => {
+                for _ in 0..*n {
+                    emit(inner, code);
+                }
+            }
+            Stmt::If(cond, text, then, otherwise) => {
+                let jump = code.ins.len();
+                code.ins.push(Ins::JumpUnless(cond.clone(), 0));
+                code.text
+                    .push(text.trim_end_matches('{').trim().to_string());
+                emit(then, code);
+                if otherwise.is_empty() {
+                    let end = code.ins.len();
+                    code.ins[jump] = Ins::JumpUnless(cond.clone(), end);
+                } else {
+                    let goto = code.ins.len();
+                    code.ins.push(Ins::Goto(0));
+                    code.text.push("(end of if)".into());
+                    let other = code.ins.len();
+                    code.ins[jump] = Ins::JumpUnless(cond.clone(), other);
+                    emit(otherwise, code);
+                    let end = code.ins.len();
+                    code.ins[goto] = Ins::Goto(end);
+                }
+            }
+        }
+    }
+}
+
+/// The first five step kinds, kept from the first version: one implicit local, `local`.
+fn legacy(
+    step: &Step,
+    names: &mut Names,
+    locals: &mut Vec<String>,
+) -> std::result::Result<Ins, String> {
+    let var = |v: &str| {
+        names
+            .shared(v)
+            .ok_or_else(|| format!("{v:?} is not declared: add .shared({v:?}, start)"))
+    };
+    let li = intern(locals, "local");
+    let local = Place::Local(li);
+    let local_expr = || Expr::Local(li);
+    Ok(match step {
+        Step::Read(v) => Ins::Assign(local, Expr::Shared(var(v)?)),
+        Step::Add(n) => Ins::Assign(
+            local,
+            Expr::Bin(Op::Add, Box::new(local_expr()), Box::new(Expr::Num(*n))),
+        ),
+        Step::Write(v) => Ins::Assign(Place::Shared(var(v)?), local_expr()),
+        Step::AtomicAdd(v, n) => {
+            let i = var(v)?;
+            Ins::Assign(
+                Place::Shared(i),
+                Expr::Bin(Op::Add, Box::new(Expr::Shared(i)), Box::new(Expr::Num(*n))),
+            )
+        }
+        Step::Lock(l) => Ins::Lock(names.lock(l)),
+        Step::Unlock(l) => Ins::Unlock(names.lock(l)),
+        Step::Line(_) => unreachable!("lines are parsed"),
+    })
+}
+
+enum Parsed {
+    Stmt(Ins),
+    OpenIf(Expr),
+    OpenRepeat(usize),
+    Else,
+    Close,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Num(i64),
+    Name(String),
+    Sym(&'static str),
+}
+
+struct Parser<'a> {
+    toks: Vec<Tok>,
+    at: usize,
+    names: &'a mut Names,
+    locals: &'a mut Vec<String>,
+    bad: Option<String>,
+}
+
+const SYMBOLS: [&str; 22] = [
+    "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "<", ">", "=", "+", "-", "*", "/", "%", "!",
+    "(", ")", ",", "{", "}",
+];
+
+impl<'a> Parser<'a> {
+    fn new(line: &str, names: &'a mut Names, locals: &'a mut Vec<String>) -> Parser<'a> {
+        let mut toks = Vec::new();
+        let mut bad = None;
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        'outer: while i < chars.len() {
+            let c = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+            } else if c.is_ascii_digit() {
+                let start = i;
+                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '_') {
+                    i += 1;
+                }
+                let digits: String = chars[start..i].iter().filter(|c| **c != '_').collect();
+                match digits.parse() {
+                    Ok(n) => toks.push(Tok::Num(n)),
+                    Err(_) => bad = Some(format!("{digits} is too big a number")),
+                }
+            } else if c.is_alphabetic() || c == '_' {
+                let start = i;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                toks.push(Tok::Name(chars[start..i].iter().collect()));
+            } else {
+                let rest: String = chars[i..].iter().take(2).collect();
+                for s in SYMBOLS {
+                    if rest.starts_with(s) {
+                        toks.push(Tok::Sym(s));
+                        i += s.chars().count();
+                        continue 'outer;
+                    }
+                }
+                bad = Some(format!("unexpected {c:?}"));
+                break;
+            }
+        }
+        Parser {
+            toks,
+            at: 0,
+            names,
+            locals,
+            bad,
+        }
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at)
+    }
+
+    fn next(&mut self) -> Option<Tok> {
+        let t = self.toks.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+
+    fn eat(&mut self, sym: &str) -> bool {
+        let found = self.is_sym(sym);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn is_sym(&self, sym: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Sym(s)) if *s == sym)
+    }
+
+    fn expect_sym(&mut self, sym: &str) -> std::result::Result<(), String> {
+        if self.is_sym(sym) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(format!("expected {sym:?} {}", self.here()))
+        }
+    }
+
+    fn here(&self) -> String {
+        match self.peek() {
+            None => "at the end of the line".into(),
+            Some(Tok::Num(n)) => format!("before {n}"),
+            Some(Tok::Name(n)) => format!("before {n:?}"),
+            Some(Tok::Sym(s)) => format!("before {s:?}"),
+        }
+    }
+
+    fn name(&mut self, what: &str) -> std::result::Result<String, String> {
+        match self.next() {
+            Some(Tok::Name(n)) => Ok(n),
+            _ => Err(format!("expected {what}")),
+        }
+    }
+
+    fn done(&self) -> std::result::Result<(), String> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(format!("unexpected text {}", self.here())),
+        }
+    }
+
+    fn place(&mut self, name: &str) -> Place {
+        match self.names.shared(name) {
+            Some(i) => Place::Shared(i),
+            None => Place::Local(intern(self.locals, name)),
+        }
+    }
+
+    fn line(&mut self) -> std::result::Result<Parsed, String> {
+        if let Some(bad) = self.bad.take() {
+            return Err(bad);
+        }
+        if self.toks.is_empty() {
+            return Err("an empty step: write what the thread does".into());
+        }
+        if self.is_sym("}") {
+            self.at += 1;
+            if matches!(self.peek(), Some(Tok::Name(n)) if n == "else") {
+                self.at += 1;
+                self.expect_sym("{")?;
+                self.done()?;
+                return Ok(Parsed::Else);
+            }
+            self.done()?;
+            return Ok(Parsed::Close);
+        }
+        let Some(Tok::Name(first)) = self.peek().cloned() else {
+            return Err(format!(
+                "a step starts with a name or a keyword, not {}",
+                self.here()
+            ));
+        };
+        self.at += 1;
+        let keyword = |p: &mut Parser, s: &str| -> std::result::Result<Parsed, String> {
+            Err(format!("{s} {}", p.here()))
+        };
+        let parsed = match first.as_str() {
+            "lock" | "unlock" | "enter" | "leave" | "acquire" | "release"
+                if matches!(self.peek(), Some(Tok::Name(_))) =>
+            {
+                let name = self.name("a name")?;
+                Parsed::Stmt(match first.as_str() {
+                    "lock" => Ins::Lock(self.names.lock(&name)),
+                    "unlock" => Ins::Unlock(self.names.lock(&name)),
+                    "enter" => Ins::Enter(self.names.section(&name)),
+                    "leave" => Ins::Leave(self.names.section(&name)),
+                    _ => {
+                        let Some(v) = self.names.shared(&name) else {
+                            return Err(format!(
+                                "{first} needs a shared variable (a semaphore's count): add .shared({name:?}, 1)"
+                            ));
+                        };
+                        if first == "acquire" {
+                            Ins::Acquire(v)
+                        } else {
+                            Ins::Assign(
+                                Place::Shared(v),
+                                Expr::Bin(
+                                    Op::Add,
+                                    Box::new(Expr::Shared(v)),
+                                    Box::new(Expr::Num(1)),
+                                ),
+                            )
+                        }
+                    }
+                })
+            }
+            "wait" => {
+                if !matches!(self.next(), Some(Tok::Name(n)) if n == "until") {
+                    return keyword(self, "write `wait until <condition>`,");
+                }
+                Parsed::Stmt(Ins::WaitUntil(self.expr()?))
+            }
+            "check" => Parsed::Stmt(Ins::Check(self.expr()?)),
+            "if" => {
+                let cond = self.expr()?;
+                self.expect_sym("{")?;
+                Parsed::OpenIf(cond)
+            }
+            "repeat" => {
+                let n = match self.next() {
+                    Some(Tok::Num(n)) if (1..=MAX_REPEAT as i64).contains(&n) => n as usize,
+                    _ => {
+                        return Err(format!(
+                            "write `repeat N {{` with N from 1 to {MAX_REPEAT} (loops are unrolled)"
+                        ));
+                    }
+                };
+                self.expect_sym("{")?;
+                Parsed::OpenRepeat(n)
+            }
+            "while" | "loop" | "for" => {
+                return Err(format!(
+                    "no `{first}` loops (every schedule must end): use `repeat N {{ ... }}`, or \
+                     `wait until <condition>` for a spin-wait"
+                ));
+            }
+            _ => {
+                let target = self.place(&first);
+                if self.eat("+=") || self.eat("-=") {
+                    let op = if matches!(self.toks[self.at - 1], Tok::Sym("+=")) {
+                        Op::Add
+                    } else {
+                        Op::Sub
+                    };
+                    let rhs = self.expr()?;
+                    let current = match target {
+                        Place::Shared(i) => Expr::Shared(i),
+                        Place::Local(i) => Expr::Local(i),
+                    };
+                    Parsed::Stmt(Ins::Assign(
+                        target,
+                        Expr::Bin(op, Box::new(current), Box::new(rhs)),
+                    ))
+                } else {
+                    self.expect_sym("=").map_err(|_| {
+                        format!(
+                            "{first:?} is not a step: write `x = <expression>`, lock, unlock, \
+                             wait until, check, enter, leave, acquire, release, if, repeat"
+                        )
+                    })?;
+                    match self.peek().cloned() {
+                        Some(Tok::Name(f)) if f == "try_lock" => {
+                            self.at += 1;
+                            let lock = self.name("a lock's name after try_lock")?;
+                            Parsed::Stmt(Ins::TryLock(target, self.names.lock(&lock)))
+                        }
+                        Some(Tok::Name(f)) if f == "cas" => {
+                            self.at += 1;
+                            self.expect_sym("(")?;
+                            let var = self.name("a shared variable")?;
+                            let Some(var) = self.names.shared(&var) else {
+                                return Err(format!(
+                                    "cas works on a shared variable: add .shared({var:?}, start)"
+                                ));
+                            };
+                            self.expect_sym(",")?;
+                            let expected = self.expr()?;
+                            self.expect_sym(",")?;
+                            let new = self.expr()?;
+                            self.expect_sym(")")?;
+                            Parsed::Stmt(Ins::Cas {
+                                into: target,
+                                var,
+                                expected,
+                                new,
+                            })
+                        }
+                        _ => Parsed::Stmt(Ins::Assign(target, self.expr()?)),
+                    }
+                }
+            }
+        };
+        self.done()?;
+        Ok(parsed)
+    }
+
+    fn expr(&mut self) -> std::result::Result<Expr, String> {
+        self.binary(1)
+    }
+
+    fn binary(&mut self, min: u8) -> std::result::Result<Expr, String> {
+        let mut lhs = self.unary()?;
+        while let Some(op) = self.peek_op().filter(|op| op.precedence() >= min) {
+            self.at += 1;
+            let rhs = self.binary(op.precedence() + 1)?;
+            lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
+        }
+        Ok(lhs)
+    }
+
+    fn peek_op(&self) -> Option<Op> {
+        let Some(Tok::Sym(s)) = self.peek() else {
+            return None;
+        };
+        Some(match *s {
+            "*" => Op::Mul,
+            "/" => Op::Div,
+            "%" => Op::Rem,
+            "+" => Op::Add,
+            "-" => Op::Sub,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            "==" => Op::Eq,
+            "!=" => Op::Ne,
+            "&&" => Op::And,
+            "||" => Op::Or,
+            _ => return None,
+        })
+    }
+
+    fn unary(&mut self) -> std::result::Result<Expr, String> {
+        match self.next() {
+            Some(Tok::Num(n)) => Ok(Expr::Num(n)),
+            Some(Tok::Name(n)) if n == "true" => Ok(Expr::Num(1)),
+            Some(Tok::Name(n)) if n == "false" => Ok(Expr::Num(0)),
+            Some(Tok::Name(n)) => Ok(match self.names.shared(&n) {
+                Some(i) => Expr::Shared(i),
+                None => Expr::Local(intern(self.locals, &n)),
+            }),
+            Some(Tok::Sym("-")) => Ok(Expr::Neg(Box::new(self.unary()?))),
+            Some(Tok::Sym("!")) => Ok(Expr::Not(Box::new(self.unary()?))),
+            Some(Tok::Sym("(")) => {
+                let e = self.expr()?;
+                self.expect_sym(")")?;
+                Ok(e)
+            }
+            _ => {
+                self.at -= 1;
+                Err(format!("expected a value {}", self.here()))
+            }
+        }
+    }
+}
+
+/// Evaluates `e`; `None` on a division by zero.
+pub(crate) fn eval(e: &Expr, shared: &[i64], locals: &[i64]) -> Option<i64> {
+    Some(match e {
+        Expr::Num(n) => *n,
+        Expr::Shared(i) => shared[*i],
+        Expr::Local(i) => locals[*i],
+        Expr::Not(x) => (eval(x, shared, locals)? == 0) as i64,
+        Expr::Neg(x) => eval(x, shared, locals)?.wrapping_neg(),
+        Expr::Bin(op, a, b) => {
+            let a = eval(a, shared, locals)?;
+            // && and || short-circuit, as in Rust.
+            match op {
+                Op::And if a == 0 => return Some(0),
+                Op::Or if a != 0 => return Some(1),
+                _ => {}
+            }
+            let b = eval(b, shared, locals)?;
+            match op {
+                Op::Mul => a.wrapping_mul(b),
+                Op::Div => a.checked_div(b)?,
+                Op::Rem => a.checked_rem(b)?,
+                Op::Add => a.wrapping_add(b),
+                Op::Sub => a.wrapping_sub(b),
+                Op::Lt => (a < b) as i64,
+                Op::Le => (a <= b) as i64,
+                Op::Gt => (a > b) as i64,
+                Op::Ge => (a >= b) as i64,
+                Op::Eq => (a == b) as i64,
+                Op::Ne => (a != b) as i64,
+                Op::And | Op::Or => (b != 0) as i64,
+            }
+        }
+    })
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Mul => "*",
+            Op::Div => "/",
+            Op::Rem => "%",
+            Op::Add => "+",
+            Op::Sub => "-",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::And => "&&",
+            Op::Or => "||",
+        })
+    }
+}

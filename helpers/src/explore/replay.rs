@@ -1,0 +1,282 @@
+//! Running one schedule by hand: the stepper, and the table it builds.
+
+use super::{Compiled, Ending, Next};
+use crate::draw::Table;
+use crate::error::{Error, Result};
+
+/// Runs a program one step at a time, with you as the scheduler: [`step`](Stepper::step)
+/// moves the named thread. Made by [`Program::stepper`](super::Program::stepper).
+///
+/// # Examples
+///
+/// ```
+/// use lab::explore::{Program, Step};
+/// let p = Program::new().shared("x", 0)
+///     .thread("A", [Step::read("x"), Step::add(1), Step::write("x")])
+///     .thread("B", [Step::read("x"), Step::add(1), Step::write("x")]);
+/// let mut s = p.stepper().unwrap();
+/// for who in ["A", "B", "A", "A", "B", "B"] {
+///     s.step(who).unwrap();
+/// }
+/// assert_eq!(s.replay().outcome(), "x = 1"); // one update lost
+/// ```
+#[derive(Clone, Debug)]
+pub struct Stepper {
+    program: Compiled,
+    state: Vec<i64>,
+    rows: Vec<Vec<String>>,
+    /// Set when a step failed (a check, a critical section) or deadlocked: the run is over.
+    over: Option<(String, Ending)>,
+}
+
+impl Stepper {
+    pub(crate) fn new(program: Compiled) -> Stepper {
+        Stepper {
+            state: program.start(),
+            program,
+            rows: Vec::new(),
+            over: None,
+        }
+    }
+
+    /// Moves thread `name` one step and returns the table so far. An error (and no step)
+    /// if that thread has finished, cannot move now (and why), or the run is over.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// let mut s = p.stepper().unwrap();
+    /// assert_eq!(s.step("A").unwrap().outcome(), "x = 1");
+    /// assert!(s.step("A").unwrap_err().to_string().contains("finished"));
+    /// ```
+    pub fn step(&mut self, name: &str) -> Result<Replay> {
+        let p = &self.program;
+        let t = p.thread_index(name)?;
+        if let Some((outcome, _)) = &self.over {
+            return Err(Error::new(format!(
+                "the run is over ({outcome}): make a new stepper to try another schedule"
+            )));
+        }
+        let Some(text) = p.next_text(&self.state, t).map(str::to_string) else {
+            return Err(Error::new(format!(
+                "thread {name:?} has finished all {} of its steps: move another thread ({})",
+                p.threads[t].1.ins.len(),
+                self.movable_text()
+            )));
+        };
+        if !p.can_move(&self.state, t) {
+            return Err(Error::new(format!(
+                "thread {name:?} is waiting: its next step, {text}, cannot run yet ({}); move {}",
+                self.why_waiting(t),
+                self.movable_text()
+            )));
+        }
+        let state = match p.step(&self.state, t) {
+            Next::Moved(s) => s,
+            Next::Failed(why, s) => {
+                self.over = Some((why, Ending::Failed));
+                s
+            }
+            Next::SelfDeadlock(why, s) => {
+                self.over = Some((why, Ending::Deadlock));
+                s
+            }
+        };
+        self.state = state;
+        let mut row = vec![(self.rows.len() + 1).to_string(), name.to_string(), text];
+        for u in 0..p.threads.len() {
+            row.extend(p.locals(&self.state, u).iter().map(|v| v.to_string()));
+        }
+        row.extend(p.shared(&self.state).iter().map(|v| v.to_string()));
+        self.rows.push(row);
+        Ok(self.replay())
+    }
+
+    fn why_waiting(&self, t: usize) -> String {
+        let p = &self.program;
+        let text = p.next_text(&self.state, t).unwrap_or("");
+        if let Some(lock) = text.strip_prefix("lock ") {
+            let holder = (0..p.threads.len())
+                .find(|&u| p.holds(&self.state, u, lock.trim()))
+                .map_or("another thread".to_string(), |u| format!("{:?}", p.name(u)));
+            format!("{holder} holds {}", lock.trim())
+        } else if text.starts_with("wait until") {
+            "its condition is false now".to_string()
+        } else if text.starts_with("acquire") {
+            "the count is 0".to_string()
+        } else {
+            "blocked".to_string()
+        }
+    }
+
+    fn movable_text(&self) -> String {
+        let can = self.can_move();
+        if can.is_empty() {
+            "no thread can move".to_string()
+        } else {
+            format!("one of {can:?}")
+        }
+    }
+
+    /// The threads that can take a step now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
+    /// let mut s = p.stepper().unwrap();
+    /// s.step("A").unwrap();
+    /// assert_eq!(s.can_move(), ["A"]); // B waits for m
+    /// ```
+    pub fn can_move(&self) -> Vec<String> {
+        if self.over.is_some() {
+            return Vec::new();
+        }
+        (0..self.program.threads.len())
+            .filter(|&t| self.program.can_move(&self.state, t))
+            .map(|t| self.program.name(t).to_string())
+            .collect()
+    }
+
+    /// The table of the steps taken so far, with the outcome.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// assert_eq!(p.stepper().unwrap().replay().outcome(), "unfinished: x = 0");
+    /// ```
+    pub fn replay(&self) -> Replay {
+        let p = &self.program;
+        let mut header = vec!["#".to_string(), "thread".into(), "step".into()];
+        for (name, code) in &p.threads {
+            header.extend(code.locals.iter().map(|l| format!("{name}'s {l}")));
+        }
+        header.extend(p.names.shared.iter().map(|n| format!("{n} (shared)")));
+        let (outcome, finished) = match &self.over {
+            Some((why, _)) => (why.clone(), true),
+            None => {
+                let stuck = (0..p.threads.len()).all(|t| !p.can_move(&self.state, t));
+                let (label, _) = p.ending(&self.state);
+                (label, stuck)
+            }
+        };
+        Replay {
+            header,
+            rows: self.rows.clone(),
+            outcome,
+            finished: finished && p.all_finished(&self.state) && self.over.is_none(),
+            can_move: self.can_move(),
+        }
+    }
+
+    /// Shows the table so far as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Program::new().thread("A", ["x = 1"]).stepper().unwrap().evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        self.replay().evcxr_display();
+    }
+}
+
+impl Compiled {
+    /// Whether thread `t` holds the lock called `lock`.
+    fn holds(&self, s: &[i64], t: usize, lock: &str) -> bool {
+        self.names
+            .locks
+            .iter()
+            .position(|l| l == lock)
+            .is_some_and(|l| s[self.threads.len() + l] == t as i64 + 1)
+    }
+}
+
+/// One schedule, step by step: who moved, what the step was, every local and shared
+/// value after it, and how it ended.
+///
+/// # Examples
+///
+/// ```
+/// use lab::explore::{Program, Step};
+/// let p = Program::new().shared("x", 0).thread("A", [Step::atomic_add("x", 2)]);
+/// let run = p.replay(["A"]).unwrap();
+/// assert_eq!(run.rows()[0][2], "atomic x += 2");
+/// assert!(run.table().to_html().contains("atomic x += 2"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replay {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    outcome: String,
+    finished: bool,
+    can_move: Vec<String>,
+}
+
+impl Replay {
+    /// The rows: step number, thread, step, then the values after it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let run = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]).replay(["A"]).unwrap();
+    /// assert_eq!(run.rows()[0], ["1", "A", "x = 1", "1"]);
+    /// ```
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
+    /// How the schedule ended: the shared values when every thread finished,
+    /// `"unfinished: ..."` if some thread could still move, or what went wrong (a failed
+    /// check, a deadlock, a thread stuck waiting).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1", "check x == 2"]);
+    /// assert_eq!(p.replay(["A", "A"]).unwrap().outcome(), "check failed in A: x == 2");
+    /// ```
+    pub fn outcome(&self) -> &str {
+        &self.outcome
+    }
+
+    /// The steps as a table (what displaying the replay shows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let run = lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap();
+    /// assert!(run.table().to_string().contains("A's x"));
+    /// ```
+    pub fn table(&self) -> Table {
+        let mut t = Table::new(self.header.iter());
+        for r in &self.rows {
+            t = t.row(r.iter());
+        }
+        t
+    }
+
+    /// Shows the table and the outcome (or who can move next) as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap().evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        let status = if self.finished {
+            format!("finished: {}", self.outcome)
+        } else if self.can_move.is_empty() {
+            format!("ended: {}", self.outcome)
+        } else {
+            format!("next, any of: {}", self.can_move.join(", "))
+        };
+        let table = self.table();
+        crate::draw::emit_html(
+            &format!("{table}\n{status}"),
+            &format!("{}\n<p><b>{status}</b></p>", table.to_html()),
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! Sampling schedules instead of counting them all: uniformly random choices, or PCT.
+
+use std::fmt::{self, Write as _};
+
+use super::{Compiled, Ending, Next, Outcome, Tally, group};
+use crate::draw::Bars;
+use crate::error::{Error, Result};
+
+/// The most runs one [`Program::sample`](super::Program::sample) call makes.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::explore::MAX_RUNS, 1_000_000);
+/// ```
+pub const MAX_RUNS: usize = 1_000_000;
+
+/// How [`Program::sample`](super::Program::sample) picks the next thread.
+///
+/// # Examples
+///
+/// ```
+/// use lab::explore::Scheduler;
+/// assert_eq!(Scheduler::Pct { depth: 2 }.to_string(), "PCT, depth 2");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheduler {
+    /// At every step, any thread that can move, with equal chances: what a naive random
+    /// tester does (and, roughly, what a stress test hopes the OS does).
+    Random,
+    /// Probabilistic concurrency testing (Burckhardt et al., 2010): threads get random
+    /// priorities and the highest-priority thread that can move always runs, except that
+    /// at `depth - 1` random points the running thread drops to the lowest priority. A
+    /// bug that needs `depth` orderings to line up is found in each run with probability
+    /// at least 1 / (threads × steps^(depth-1)), however unlikely it is at random.
+    Pct {
+        /// How many orderings the bug needs (1 or more; 2 or 3 find most bugs).
+        depth: usize,
+    },
+}
+
+impl fmt::Display for Scheduler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scheduler::Random => f.write_str("random"),
+            Scheduler::Pct { depth } => write!(f, "PCT, depth {depth}"),
+        }
+    }
+}
+
+/// Runs of a program under a sampling scheduler: how each ended, and when a kind of
+/// outcome first turned up.
+///
+/// # Examples
+///
+/// ```
+/// use lab::explore::{Program, Scheduler};
+/// let p = Program::new().shared("x", 0)
+///     .thread("A", ["t = x", "x = t + 1"]).thread("B", ["t = x", "x = t + 1"]);
+/// let runs = p.sample(Scheduler::Random, 100, 1).unwrap();
+/// assert_eq!(runs.count_where(|_| true), 100);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Samples {
+    scheduler: Scheduler,
+    seed: u64,
+    /// For each run, the index of its outcome in `outcomes`.
+    runs: Vec<u32>,
+    outcomes: Vec<Outcome>,
+}
+
+pub(crate) fn sample(
+    program: Compiled,
+    scheduler: Scheduler,
+    runs: usize,
+    seed: u64,
+) -> Result<Samples> {
+    if runs == 0 || runs > MAX_RUNS {
+        return Err(Error::new(format!(
+            "runs = {runs}: ask for 1 to {} runs, e.g. 1000",
+            group(MAX_RUNS as u64)
+        )));
+    }
+    if let Scheduler::Pct { depth } = scheduler
+        && !(1..=8).contains(&depth)
+    {
+        return Err(Error::new(format!(
+            "PCT depth {depth}: give a depth from 1 to 8 (2 or 3 finds most bugs)"
+        )));
+    }
+    let n = program.threads.len();
+    let steps = program.steps().max(1);
+    let mut rng = SplitMix(seed);
+    let mut tally = Tally::default();
+    let mut labels: Vec<String> = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        // PCT: distinct random priorities depth..depth+n (higher runs first), and
+        // depth-1 change points among the steps.
+        let mut priority: Vec<usize> = (0..n).collect();
+        let mut change_at: Vec<usize> = Vec::new();
+        if let Scheduler::Pct { depth } = scheduler {
+            for i in (1..n).rev() {
+                let j = rng.below(i + 1);
+                priority.swap(i, j);
+            }
+            for p in &mut priority {
+                *p += depth;
+            }
+            change_at = (0..depth - 1).map(|_| 1 + rng.below(steps)).collect();
+        }
+        let mut state = program.start();
+        let mut path: Vec<usize> = Vec::new();
+        let (label, ending, end) = loop {
+            let movable: Vec<usize> = (0..n).filter(|&t| program.can_move(&state, t)).collect();
+            if movable.is_empty() {
+                let (label, ending) = program.ending(&state);
+                break (label, ending, state);
+            }
+            let t = match scheduler {
+                Scheduler::Random => movable[rng.below(movable.len())],
+                Scheduler::Pct { .. } => {
+                    let pick = |priority: &[usize]| {
+                        *movable
+                            .iter()
+                            .max_by_key(|&&t| priority[t])
+                            .expect("some thread can move")
+                    };
+                    let mut t = pick(&priority);
+                    // At the k-th change point, the thread about to run drops to priority k.
+                    let step_no = path.len() + 1;
+                    for (k, &at) in change_at.iter().enumerate() {
+                        if at == step_no {
+                            priority[t] = k;
+                            t = pick(&priority);
+                        }
+                    }
+                    t
+                }
+            };
+            path.push(t);
+            match program.step(&state, t) {
+                Next::Moved(next) => state = next,
+                Next::Failed(label, end) => break (label, Ending::Failed, end),
+                Next::SelfDeadlock(label, end) => break (label, Ending::Deadlock, end),
+            }
+        };
+        let names = || path.iter().map(|&t| program.name(t).to_string()).collect();
+        tally.add(
+            label.clone(),
+            ending,
+            1,
+            || program.values(&end),
+            names,
+            path.len(),
+        )?;
+        labels.push(label);
+    }
+    let outcomes = tally.sorted();
+    let runs = labels
+        .iter()
+        .map(|l| {
+            outcomes
+                .iter()
+                .position(|o| &o.label == l)
+                .expect("tallied") as u32
+        })
+        .collect();
+    Ok(Samples {
+        scheduler,
+        seed,
+        runs,
+        outcomes,
+    })
+}
+
+impl Samples {
+    /// How many runs there were.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// assert_eq!(p.sample(lab::explore::Scheduler::Random, 5, 0).unwrap().runs(), 5);
+    /// ```
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The run (1 for the first) that first ended in an outcome for which `pred` is true:
+    /// how long this scheduler took to find it. `None` if no run did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::explore::{Program, Scheduler};
+    /// let p = Program::new().thread("A", ["lock x", "lock y", "unlock y", "unlock x"])
+    ///                       .thread("B", ["lock y", "lock x", "unlock x", "unlock y"]);
+    /// let runs = p.sample(Scheduler::Random, 50, 3).unwrap();
+    /// assert!(runs.first_where(|o| o.is_bug()).is_some());
+    /// ```
+    pub fn first_where(&self, pred: impl Fn(&Outcome) -> bool) -> Option<usize> {
+        self.runs
+            .iter()
+            .position(|&i| pred(&self.outcomes[i as usize]))
+            .map(|i| i + 1)
+    }
+
+    /// How many runs ended in an outcome for which `pred` is true.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let runs = p.sample(lab::explore::Scheduler::Random, 10, 0).unwrap();
+    /// assert_eq!(runs.count_where(|o| o.label() == "finished"), 10);
+    /// ```
+    pub fn count_where(&self, pred: impl Fn(&Outcome) -> bool) -> u64 {
+        self.outcomes
+            .iter()
+            .filter(|o| pred(o))
+            .map(Outcome::schedules)
+            .sum()
+    }
+
+    /// Every outcome seen, with the number of runs, most frequent first. Each one's
+    /// [`shortest`](Outcome::shortest) is the shortest run that ended that way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// let runs = p.sample(lab::explore::Scheduler::Pct { depth: 2 }, 3, 0).unwrap();
+    /// assert_eq!(runs.all()[0].label(), "x = 1");
+    /// ```
+    pub fn all(&self) -> &[Outcome] {
+        &self.outcomes
+    }
+
+    /// The runs as a bar chart: one bar per outcome seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let runs = p.sample(lab::explore::Scheduler::Random, 3, 0).unwrap();
+    /// assert!(runs.chart().to_svg().is_ok());
+    /// ```
+    pub fn chart(&self) -> Bars {
+        let mut bars = Bars::new(format!(
+            "{} runs, {} scheduler (seed {}): how each one ended",
+            group(self.runs() as u64),
+            self.scheduler,
+            self.seed
+        ))
+        .unit("runs");
+        for o in &self.outcomes {
+            let first = self.first_where(|x| x.label == o.label).unwrap_or(0);
+            bars = bars
+                .bar(o.label.clone(), o.schedules as f64)
+                .annotate(format!("(first in run {first})"));
+        }
+        bars
+    }
+
+    /// Shows the chart as a cell's output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// p.sample(lab::explore::Scheduler::Random, 3, 0).unwrap().evcxr_display();
+    /// ```
+    pub fn evcxr_display(&self) {
+        match self.chart().to_svg() {
+            Ok(svg) => crate::draw::emit(&self.to_string(), &svg),
+            Err(e) => e.evcxr_display(),
+        }
+    }
+}
+
+impl fmt::Display for Samples {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = format!(
+            "{} runs, {} scheduler, seed {}\n",
+            group(self.runs() as u64),
+            self.scheduler,
+            self.seed
+        );
+        for o in &self.outcomes {
+            let first = self.first_where(|x| x.label == o.label).unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "  {}: {} (first in run {first})",
+                o.label,
+                group(o.schedules)
+            );
+        }
+        f.write_str(s.trim_end())
+    }
+}
+
+/// SplitMix64: a small, good-enough generator, so a seed replays the same runs.
+pub(crate) struct SplitMix(pub(crate) u64);
+
+impl SplitMix {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n (n ≥ 1), by rejection so that small n are not biased.
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        let zone = u64::MAX - u64::MAX % n;
+        loop {
+            let v = self.next();
+            if v < zone {
+                return (v % n) as usize;
+            }
+        }
+    }
+}

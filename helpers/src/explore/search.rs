@@ -1,0 +1,193 @@
+//! Exact schedule counts on the state graph.
+//!
+//! Every step moves its thread forward (jumps only go forward, loops are unrolled), so
+//! the sum of the threads' positions grows with every step: processing states in order
+//! of that sum visits every state after all the states that lead to it. Each state keeps
+//! the number of schedule prefixes that reach it and the shortest one; a step adds the
+//! state's count to its successor's. A state where no thread can move, or a step that
+//! fails, ends schedules: its count goes to that outcome.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+use std::time::Instant;
+
+use super::{Compiled, Ending, Exploration, MAX_STATES, Moved, Tally, group, too_many};
+use crate::error::{Error, Result};
+
+/// One state of the graph, with the schedules that reach it.
+struct Node {
+    state: Rc<[i64]>,
+    count: u64,
+    depth: u32,
+    /// The state it was first reached from by a shortest prefix, and the thread that moved.
+    parent: u32,
+    via: u8,
+}
+
+pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
+    let began = Instant::now();
+    let n = program.threads.len();
+    // Positions alone: an estimate of the states to come (values multiply it, locks and
+    // waits cut it). Refuse up front what cannot fit.
+    let positions: f64 = program
+        .threads
+        .iter()
+        .map(|(_, c)| c.ins.len() as f64 + 1.0)
+        .product();
+    if positions > MAX_STATES as f64 {
+        return Err(Error::new(format!(
+            "this program has about {} combinations of thread positions alone, more than the \
+             {} states the explorer keeps: use fewer threads or steps (or sample it: Program::sample)",
+            group(positions as u64),
+            group(MAX_STATES as u64)
+        )));
+    }
+    let max_sum: usize = program.threads.iter().map(|(_, c)| c.ins.len()).sum();
+    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); max_sum + 1];
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut index: HashMap<Rc<[i64]>, u32, BuildHasherDefault<Fx>> = HashMap::default();
+    let start: Rc<[i64]> = program.start().into();
+    index.insert(start.clone(), 0);
+    buckets[position_sum(&start, n)].push(0);
+    nodes.push(Node {
+        state: start,
+        count: 1,
+        depth: 0,
+        parent: u32::MAX,
+        via: 0,
+    });
+    let mut tally = Tally::default();
+    let path_to = |nodes: &[Node], mut id: u32, last: Option<usize>| -> Vec<String> {
+        let mut path = Vec::new();
+        if let Some(t) = last {
+            path.push(program.name(t).to_string());
+        }
+        while nodes[id as usize].parent != u32::MAX {
+            path.push(program.name(nodes[id as usize].via as usize).to_string());
+            id = nodes[id as usize].parent;
+        }
+        path.reverse();
+        path
+    };
+    let mut next: Vec<i64> = Vec::new();
+    let mut movable: Vec<usize> = Vec::with_capacity(n);
+    for b in 0..buckets.len() {
+        let ids = std::mem::take(&mut buckets[b]);
+        for id in ids {
+            let (state, count, depth) = {
+                let node = &nodes[id as usize];
+                (node.state.clone(), node.count, node.depth)
+            };
+            movable.clear();
+            movable.extend((0..n).filter(|&t| program.can_move(&state, t)));
+            if movable.is_empty() {
+                let (label, ending) = program.ending(&state);
+                tally.add(
+                    label,
+                    ending,
+                    count,
+                    || program.values(&state),
+                    || path_to(&nodes, id, None),
+                    depth as usize,
+                )?;
+                continue;
+            }
+            for &t in &movable {
+                match program.step_into(&state, t, &mut next) {
+                    Moved::Yes => {
+                        let to = match index.get(next.as_slice()) {
+                            Some(&to) => to,
+                            None => {
+                                let next: Rc<[i64]> = next.as_slice().into();
+                                if nodes.len() >= MAX_STATES {
+                                    return Err(Error::new(format!(
+                                        "stopped: more than {} distinct states (the values multiply the \
+                                         positions); make the program smaller, or sample it: Program::sample",
+                                        group(MAX_STATES as u64)
+                                    )));
+                                }
+                                let to = nodes.len() as u32;
+                                buckets[position_sum(&next, n)].push(to);
+                                index.insert(next.clone(), to);
+                                nodes.push(Node {
+                                    state: next,
+                                    count: 0,
+                                    depth: u32::MAX,
+                                    parent: id,
+                                    via: t as u8,
+                                });
+                                to
+                            }
+                        };
+                        let node = &mut nodes[to as usize];
+                        node.count = node.count.checked_add(count).ok_or_else(too_many)?;
+                        if depth + 1 < node.depth {
+                            node.depth = depth + 1;
+                            node.parent = id;
+                            node.via = t as u8;
+                        }
+                    }
+                    Moved::Failed(label) | Moved::SelfDeadlock(label) => {
+                        let end = next.clone();
+                        let ending = if label.starts_with("deadlock") {
+                            Ending::Deadlock
+                        } else {
+                            Ending::Failed
+                        };
+                        tally.add(
+                            label,
+                            ending,
+                            count,
+                            || program.values(&end),
+                            || path_to(&nodes, id, Some(t)),
+                            depth as usize + 1,
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    let outcomes = tally.sorted();
+    let schedules = outcomes
+        .iter()
+        .try_fold(0u64, |acc, o| acc.checked_add(o.schedules))
+        .ok_or_else(too_many)?;
+    Ok(Exploration {
+        states: nodes.len(),
+        program,
+        outcomes,
+        schedules,
+        took: began.elapsed(),
+    })
+}
+
+fn position_sum(state: &[i64], threads: usize) -> usize {
+    state[..threads].iter().map(|&p| p as usize).sum()
+}
+
+/// The Fx hash (rustc's): fast for short keys of integers; no dependency for it.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}

@@ -1,0 +1,472 @@
+//! Tests of the explorer through its public API.
+
+use super::*;
+
+fn rmw(var: &str, n: i64) -> [Step; 3] {
+    [Step::read(var), Step::add(n), Step::write(var)]
+}
+
+#[test]
+fn two_threads_of_three_steps_have_twenty_schedules() {
+    let p = Program::new()
+        .shared("balance", 1000)
+        .thread("A", rmw("balance", 500))
+        .thread("B", rmw("balance", -200));
+    let all = p.explore().unwrap();
+    assert_eq!(all.schedules(), 20);
+    let outcomes = all.outcomes();
+    let total: u64 = outcomes.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 20);
+    assert_eq!(all.count("balance = 1300").unwrap(), 2);
+    assert_eq!(all.count("balance = 1500").unwrap(), 9);
+    assert_eq!(all.count("balance = 800").unwrap(), 9);
+}
+
+#[test]
+fn a_lock_around_the_update_leaves_one_outcome() {
+    let locked = |n| {
+        [
+            Step::lock("m"),
+            Step::read("balance"),
+            Step::add(n),
+            Step::write("balance"),
+            Step::unlock("m"),
+        ]
+    };
+    let p = Program::new()
+        .shared("balance", 1000)
+        .thread("A", locked(500))
+        .thread("B", locked(-200));
+    let all = p.explore().unwrap();
+    assert_eq!(all.outcomes(), vec![("balance = 1300".to_string(), 2)]);
+}
+
+#[test]
+fn three_threads_of_four_steps_within_a_second() {
+    let t = |n| {
+        [
+            Step::read("x"),
+            Step::add(n),
+            Step::add(0),
+            Step::write("x"),
+        ]
+    };
+    let p = Program::new()
+        .shared("x", 0)
+        .thread("A", t(1))
+        .thread("B", t(2))
+        .thread("C", t(4));
+    let all = p.explore().unwrap();
+    assert_eq!(all.schedules(), 34_650);
+    // Correct total only when the three updates do not overlap at all: 3! orders.
+    assert_eq!(all.count("x = 7").unwrap(), 6);
+}
+
+#[test]
+fn opposite_lock_orders_can_deadlock_and_ordered_ones_cannot() {
+    let t = |a: &str, b: &str| {
+        [
+            Step::lock(a),
+            Step::lock(b),
+            Step::unlock(b),
+            Step::unlock(a),
+        ]
+    };
+    let opposite = Program::new()
+        .thread("A", t("x", "y"))
+        .thread("B", t("y", "x"));
+    let all = opposite.explore().unwrap();
+    // A takes x and B takes y (in either order): the only deadlocking prefixes.
+    assert_eq!(
+        all.deadlocks(),
+        vec![("deadlock (A, B stuck)".to_string(), 2)]
+    );
+    let ordered = Program::new()
+        .thread("A", t("x", "y"))
+        .thread("B", t("x", "y"));
+    assert!(ordered.explore().unwrap().deadlocks().is_empty());
+}
+
+#[test]
+fn the_stepper_explains_what_it_refuses() {
+    let p = Program::new()
+        .shared("x", 0)
+        .thread("A", [Step::lock("m"), Step::unlock("m")])
+        .thread("B", [Step::lock("m"), Step::unlock("m")]);
+    let mut s = p.stepper().unwrap();
+    s.step("A").unwrap();
+    let err = s.step("B").unwrap_err().to_string();
+    assert!(
+        err.contains("waiting") && err.contains("\"A\" holds"),
+        "{err}"
+    );
+    assert!(
+        s.step("C")
+            .unwrap_err()
+            .to_string()
+            .contains("no thread named")
+    );
+    assert_eq!(s.can_move(), vec!["A".to_string()]);
+}
+
+#[test]
+fn bad_programs_get_one_line_errors() {
+    let undeclared = Program::new().thread("A", [Step::read("nope")]);
+    assert!(
+        undeclared
+            .explore()
+            .unwrap_err()
+            .to_string()
+            .contains("not declared")
+    );
+    let empty = Program::new()
+        .shared("x", 0)
+        .thread("A", Vec::<Step>::new());
+    assert!(
+        empty
+            .explore()
+            .unwrap_err()
+            .to_string()
+            .contains("no steps")
+    );
+    let twice = Program::new().thread("A", [Step::lock("m"), Step::lock("m")]);
+    // Locking a lock you hold is not a bad program but a deadlock of one thread.
+    assert_eq!(
+        twice.explore().unwrap().deadlocks(),
+        vec![("deadlock (A locks m twice)".to_string(), 1)]
+    );
+}
+
+#[test]
+fn outcomes_say_what_happened_not_just_deadlock() {
+    // No shared variables: every schedule simply finishes.
+    let locks = Program::new()
+        .thread("A", [Step::lock("m"), Step::unlock("m")])
+        .thread("B", [Step::lock("m"), Step::unlock("m")]);
+    assert_eq!(
+        locks.explore().unwrap().outcomes(),
+        vec![("finished".to_string(), 2)]
+    );
+
+    // A replay that stops while threads can still move is unfinished, not deadlocked.
+    let race = Program::new()
+        .shared("x", 0)
+        .thread("A", rmw("x", 1))
+        .thread("B", rmw("x", 2));
+    let early = race.replay(["A", "B"]).unwrap();
+    assert_eq!(early.outcome(), "unfinished: x = 0");
+
+    // A thread that ends holding a lock strands the others: named as that, and no
+    // deadlock is counted.
+    let forgot = Program::new()
+        .shared("x", 0)
+        .thread("A", [Step::lock("m"), Step::atomic_add("x", 1)])
+        .thread(
+            "B",
+            [Step::lock("m"), Step::atomic_add("x", 2), Step::unlock("m")],
+        );
+    let all = forgot.explore().unwrap();
+    assert!(all.deadlocks().is_empty(), "{all}");
+    assert_eq!(
+        all.count("stuck: B waits for m, which A ended holding")
+            .unwrap(),
+        1,
+        "{all}"
+    );
+    assert_eq!(all.count("x = 3 (A ended holding m)").unwrap(), 1, "{all}");
+    assert_eq!(all.count("x = 4").unwrap(), 0, "well-formed, never reached");
+    let typo = all.count("x=3").unwrap_err().to_string();
+    assert!(typo.contains("x = 3 (A ended holding m)"), "{typo}");
+}
+
+#[test]
+fn four_threads_of_six_steps_are_counted_exactly() {
+    let t = |n: i64| {
+        [
+            "a = x".to_string(),
+            format!("a = a + {n}"),
+            "x = a".into(),
+            "b = y".into(),
+            "b = b + 1".into(),
+            "y = b".into(),
+        ]
+    };
+    let p = Program::new()
+        .shared("x", 0)
+        .shared("y", 0)
+        .thread("A", t(1))
+        .thread("B", t(2))
+        .thread("C", t(4))
+        .thread("D", t(8));
+    let all = p.explore().unwrap();
+    // 24! / (6!)^4 orders of 24 steps, 6 per thread.
+    assert_eq!(all.schedules(), 2_308_743_493_056);
+    let total: u64 = all.all().iter().map(|o| o.schedules()).sum();
+    assert_eq!(total, all.schedules());
+    // Every outcome reachable is counted: both counters from 1 (three lost) to 4 (none).
+    for y in 1..=4 {
+        assert!(all.count_where(|o| o.value("y") == Some(y)) > 0, "y = {y}");
+    }
+    assert_eq!(
+        all.count_where(|o| o.value("x") == Some(15)),
+        all.count_where(|o| o.value("x") == Some(15) && o.ending() == Ending::Finished)
+    );
+}
+
+#[test]
+fn a_program_too_big_to_hold_is_refused_with_its_estimate() {
+    let steps: Vec<String> = (0..12).map(|i| format!("x = {i}")).collect();
+    let mut p = Program::new().shared("x", 0);
+    for t in 0..8 {
+        p = p.thread(&format!("T{t}"), steps.clone());
+    }
+    let e = p.explore().unwrap_err().to_string();
+    assert!(e.contains("815 730 721 combinations"), "{e}");
+    assert!(e.contains("Program::sample"), "{e}");
+    // The same program can still be sampled.
+    assert_eq!(p.sample(Scheduler::Random, 10, 1).unwrap().runs(), 10);
+}
+
+#[test]
+fn every_step_kind_does_what_it_says() {
+    let one = |lines: &[&str]| {
+        let p = Program::new()
+            .shared("x", 0)
+            .shared("s", 1)
+            .thread("A", lines.iter().copied());
+        let all = p.explore().unwrap();
+        assert_eq!(all.all().len(), 1, "{all}");
+        all.all()[0].clone()
+    };
+    assert_eq!(one(&["x = 2 * (3 + 4) - 10 / 3 % 2"]).value("x"), Some(13));
+    assert_eq!(one(&["x += 5", "x -= 2"]).value("x"), Some(3));
+    assert_eq!(
+        one(&["x = !(1 < 2) || (3 >= 3 && 2 != 2)"]).value("x"),
+        Some(0)
+    );
+    assert_eq!(one(&["x = -x - 1"]).value("x"), Some(-1));
+    assert_eq!(
+        one(&["ok = try_lock m", "x = ok", "unlock m"]).value("x"),
+        Some(1)
+    );
+    assert_eq!(
+        one(&[
+            "ok = cas(x, 0, 7)",
+            "again = cas(x, 0, 9)",
+            "s = ok + again"
+        ])
+        .values(),
+        &[("x".to_string(), 7), ("s".to_string(), 1)]
+    );
+    assert_eq!(
+        one(&["acquire s", "x = s", "release s"]).values(),
+        &[("x".to_string(), 0), ("s".to_string(), 1)]
+    );
+    assert_eq!(
+        one(&["if x == 0 {", "x = 1", "} else {", "x = 2", "}"]).value("x"),
+        Some(1)
+    );
+    assert_eq!(
+        one(&["x = 5", "if x == 0 {", "x = 1", "} else {", "x = 2", "}"]).value("x"),
+        Some(2)
+    );
+    assert_eq!(one(&["repeat 3 {", "x += 2", "}"]).value("x"), Some(6));
+    assert_eq!(one(&["wait until x == 0", "x = 1"]).value("x"), Some(1));
+    assert_eq!(
+        one(&["enter cs", "x = 1", "leave cs"]).label(),
+        "x = 1, s = 1"
+    );
+    let failed = one(&["x = 3", "check x == 2"]);
+    assert_eq!(
+        (failed.label(), failed.ending()),
+        ("check failed in A: x == 2", Ending::Failed)
+    );
+    assert_eq!(one(&["x = 1 / x"]).label(), "A divides by zero: x = 1 / x");
+    assert_eq!(
+        one(&["unlock m"]).label(),
+        "A unlocks m, which it does not hold"
+    );
+    assert_eq!(one(&["lock m", "lock m"]).ending(), Ending::Deadlock);
+    assert_eq!(
+        one(&["wait until x == 1"]).label(),
+        "stuck: A waits: wait until x == 1"
+    );
+    assert_eq!(one(&["acquire s", "acquire s"]).ending(), Ending::Stuck);
+}
+
+#[test]
+fn two_threads_in_one_critical_section_is_a_failure() {
+    let naive = [
+        "wait until flag == 0",
+        "flag = 1",
+        "enter cs",
+        "leave cs",
+        "flag = 0",
+    ];
+    let p = Program::new()
+        .shared("flag", 0)
+        .thread("A", naive)
+        .thread("B", naive);
+    let all = p.explore().unwrap();
+    let both = all.find(|o| o.failed()).unwrap();
+    assert_eq!(both.label(), "A and B both in cs");
+    // Both pass the wait before either raises the flag; then both enter.
+    assert_eq!(both.shortest().len(), 6);
+    let run = all.example_where(|o| o.failed()).unwrap();
+    assert_eq!(run.outcome(), "A and B both in cs");
+}
+
+#[test]
+fn petersons_algorithm_keeps_the_section_and_its_halves_do_not() {
+    let peterson = |me: &str, other: &str, turn: i64| {
+        vec![
+            format!("{me} = 1"),
+            format!("turn = {turn}"),
+            format!("wait until {other} == 0 || turn != {turn}"),
+            "enter cs".into(),
+            "leave cs".into(),
+            format!("{me} = 0"),
+        ]
+    };
+    let program = |a: Vec<String>, b: Vec<String>| {
+        Program::new()
+            .shared("a", 0)
+            .shared("b", 0)
+            .shared("turn", 0)
+            .thread("A", a)
+            .thread("B", b)
+            .explore()
+            .unwrap()
+    };
+    let full = program(peterson("a", "b", 1), peterson("b", "a", 0));
+    assert!(full.all().iter().all(|o| !o.is_bug()), "{full}");
+    // Flags alone can deadlock (both raise, both wait); turn alone forces strict
+    // alternation, which is fine for one pass each but starves a thread that wants two.
+    let flags = |me: &str, other: &str| {
+        vec![
+            format!("{me} = 1"),
+            format!("wait until {other} == 0"),
+            "enter cs".into(),
+            "leave cs".into(),
+            format!("{me} = 0"),
+        ]
+    };
+    let flags_only = program(flags("a", "b"), flags("b", "a"));
+    assert!(
+        flags_only.all().iter().any(|o| o.ending() == Ending::Stuck),
+        "{flags_only}"
+    );
+    assert!(flags_only.all().iter().all(|o| !o.failed()), "{flags_only}");
+}
+
+#[test]
+fn the_stepper_is_the_scheduler_and_stops_at_a_failure() {
+    let p = Program::new()
+        .shared("x", 0)
+        .thread("A", ["wait until x == 1", "check x == 2"])
+        .thread("B", ["x = 1", "x = 3"]);
+    let mut s = p.stepper().unwrap();
+    let e = s.step("A").unwrap_err().to_string();
+    assert!(
+        e.contains("is waiting") && e.contains("condition is false"),
+        "{e}"
+    );
+    s.step("B").unwrap();
+    assert_eq!(s.can_move(), ["A", "B"]);
+    s.step("A").unwrap();
+    s.step("B").unwrap();
+    let run = s.step("A").unwrap();
+    assert_eq!(run.outcome(), "check failed in A: x == 2");
+    assert!(
+        s.step("B")
+            .unwrap_err()
+            .to_string()
+            .contains("the run is over")
+    );
+    assert!(s.can_move().is_empty());
+}
+
+#[test]
+fn bad_lines_get_one_line_errors_that_name_the_thread_and_step() {
+    let err = |lines: &[&str]| {
+        Program::new()
+            .shared("x", 0)
+            .thread("A", lines.iter().copied())
+            .explore()
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        err(&["while x == 0 {"]).contains("use `repeat N {"),
+        "{}",
+        err(&["while x == 0 {"])
+    );
+    assert!(err(&["x = = 1"]).contains("thread \"A\", step 1"));
+    assert!(err(&["x = 1", "frobnicate"]).contains("step 2"));
+    assert!(err(&["if x == 0 {", "x = 1"]).contains("not closed"));
+    assert!(err(&["}"]).contains("without an open block"));
+    assert!(err(&["repeat 99 {", "}"]).contains("from 1 to 16"));
+    assert!(err(&["y = cas(z, 0, 1)"]).contains("shared variable"));
+    assert!(err(&["x = 1 $ 2"]).contains("unexpected"));
+    let long: Vec<String> = (0..70).map(|_| "x += 1".to_string()).collect();
+    let e = Program::new()
+        .shared("x", 0)
+        .thread("A", long)
+        .explore()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at most 64"), "{e}");
+    assert!(!err(&["x = 1 +"]).contains('\n'));
+}
+
+/// Thread A counts `a` up 2m times; B checks, once, that `a` is not exactly m: a bug that
+/// needs B to run at one precise moment in the middle of A (depth 2 for PCT).
+#[test]
+fn pct_finds_a_depth_two_bug_far_more_often_than_random() {
+    let m = 8;
+    let program = Program::new()
+        .shared("a", 0)
+        .thread("A", vec!["a += 1"; 2 * m])
+        .thread("B", [format!("check a != {m}")]);
+    let all = program.explore().unwrap();
+    assert_eq!(all.count_where(|o| o.failed()), 1); // one schedule in 17
+    let runs = 2000;
+    let random = program.sample(Scheduler::Random, runs, 11).unwrap();
+    let pct = program
+        .sample(Scheduler::Pct { depth: 2 }, runs, 11)
+        .unwrap();
+    let (r, p) = (
+        random.count_where(|o| o.failed()),
+        pct.count_where(|o| o.failed()),
+    );
+    // At random, B runs at its first chance half the time: a == 8 needs 8 steps of A
+    // first (about 1 in 512). PCT puts A first half the time and changes priority at
+    // step 9 about 1 time in 17: about 1 run in 34.
+    assert!(
+        p > 20 && p > 5 * r.max(1),
+        "PCT found it {p} times, random {r} times"
+    );
+    assert!(pct.first_where(|o| o.failed()).unwrap() < 400);
+    // The same seed replays the same runs.
+    let again = program
+        .sample(Scheduler::Pct { depth: 2 }, runs, 11)
+        .unwrap();
+    assert_eq!(again.count_where(|o| o.failed()), p);
+}
+
+#[test]
+fn sampling_refuses_bad_settings() {
+    let p = Program::new().thread("A", ["x = 1"]);
+    assert!(
+        p.sample(Scheduler::Random, 0, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("runs = 0")
+    );
+    assert!(
+        p.sample(Scheduler::Pct { depth: 0 }, 5, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("depth 0")
+    );
+}
