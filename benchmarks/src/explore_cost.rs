@@ -27,7 +27,14 @@ fn time(runs: usize, f: impl Fn() -> u64) -> (Duration, u64) {
 
 fn main() {
     let three_by_four = {
-        let t = |n| [Step::read("x"), Step::add(n), Step::add(0), Step::write("x")];
+        let t = |n| {
+            [
+                Step::read("x"),
+                Step::add(n),
+                Step::add(0),
+                Step::write("x"),
+            ]
+        };
         Program::new()
             .shared("x", 0)
             .thread("A", t(1))
@@ -53,15 +60,27 @@ fn main() {
             .thread("C", t(4))
             .thread("D", t(8))
     };
-    let debug = if cfg!(debug_assertions) { " + debug assertions" } else { "" };
-    println!("explorer, {} build{debug}; {}", if cfg!(debug_assertions) { "checked" } else { "release" }, lab::machine().one_line());
-    for (name, program, runs) in [("3 threads × 4 steps", &three_by_four, 21), ("4 threads × 6 steps", &four_by_six, 5)] {
+    let build = if cfg!(debug_assertions) {
+        "notebook profile (evcxr's: opt-level 2, debug assertions)"
+    } else {
+        "release profile"
+    };
+    println!("explorer, {build}; {}", lab::machine().one_line());
+    for (name, program, runs) in [
+        ("3 threads × 4 steps", &three_by_four, 21),
+        ("4 threads × 6 steps", &four_by_six, 5),
+    ] {
         let (took, schedules) = time(runs, || program.explore().unwrap().schedules());
         let states = program.explore().unwrap().states();
-        println!("  {name}: {schedules} schedules, {states} states, median {took:.2?} of {runs} runs");
+        println!(
+            "  {name}: {schedules} schedules, {states} states, median {took:.2?} of {runs} runs"
+        );
     }
     let (took, runs) = time(5, || {
-        four_by_six.sample(Scheduler::Pct { depth: 2 }, 10_000, 1).unwrap().runs() as u64
+        four_by_six
+            .sample(Scheduler::Pct { depth: 2 }, 10_000, 1)
+            .unwrap()
+            .runs() as u64
     });
     println!("  4 threads × 6 steps, {runs} PCT runs: median {took:.2?}");
 }
