@@ -86,6 +86,7 @@ run_tests() {
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     say "4/5 benchmark figures (printed, not gated)"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
+    cargo run --release --quiet -p lab-benchmarks --bin explore_cost
     say "5/5 the kernel launcher, the setup, then every notebook checked and run top to bottom in the rust kernel"
     LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
