@@ -381,7 +381,8 @@ pub struct Variants<'a> {
     jobs: Vec<(String, Job<'a>)>,
 }
 
-type Job<'a> = Box<dyn FnMut() + 'a>;
+/// One variant's run: `Some(time)` when the job timed itself, `None` to be timed whole.
+type Job<'a> = Box<dyn FnMut() -> Option<Duration> + 'a>;
 
 impl fmt::Debug for Variants<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -407,8 +408,31 @@ impl<'a> Variants<'a> {
             name.into(),
             Box::new(move || {
                 black_box(job());
+                None
             }),
         ));
+    }
+
+    /// Adds a variant that times itself: `job` returns how long the part worth timing
+    /// took (e.g. from a barrier's release to the last message, leaving thread start
+    /// out). Warm-ups, rounds and interleaving are as for [`add`](Variants::add).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let bench = lab::Bench::new("t").reps(3).compare(|v| {
+    ///     v.add_timed("only the sum", || {
+    ///         let data: Vec<u64> = (0..10_000).collect(); // not timed
+    ///         let t = Instant::now();
+    ///         std::hint::black_box(data.iter().sum::<u64>());
+    ///         t.elapsed()
+    ///     });
+    /// });
+    /// assert!(bench.get("only the sum").unwrap().median() < Duration::from_secs(1));
+    /// ```
+    pub fn add_timed(&mut self, name: impl Into<String>, mut job: impl FnMut() -> Duration + 'a) {
+        self.jobs.push((name.into(), Box::new(move || Some(job()))));
     }
 }
 
@@ -520,6 +544,7 @@ impl Bench {
                 let job = &job;
                 let run: Job<'_> = Box::new(move || {
                     black_box((job.borrow_mut())(v));
+                    None
                 });
                 (name, run)
             })
@@ -566,8 +591,8 @@ impl Bench {
         for round in 0..self.reps {
             for ((_, job), times) in jobs.iter_mut().zip(&mut samples) {
                 let t = Instant::now();
-                job();
-                times.push(t.elapsed());
+                let own = job();
+                times.push(own.unwrap_or_else(|| t.elapsed()));
             }
             if over() && round + 1 < self.reps {
                 note = Some(format!(

@@ -138,6 +138,15 @@ impl Message {
         self.received.map(|r| r.saturating_sub(self.accepted))
     }
 
+    /// When the value changed hands: when the send returned, or, if the receiver already
+    /// had it by then (the sending thread was descheduled before its send call returned,
+    /// common on a busy machine with a rendezvous), when it was received. Drawings start
+    /// the arrow here, so an arrow never points back in time.
+    pub(crate) fn handed_over(&self) -> Duration {
+        self.received
+            .map_or(self.accepted, |r| r.min(self.accepted))
+    }
+
     pub(crate) fn last(&self) -> Duration {
         self.received.unwrap_or(self.accepted).max(self.accepted)
     }

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing,
-    series_colour, shorten, text_width, three_digits,
+    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour, shorten,
+    text_width, three_digits,
 };
 use crate::error::{Error, Result};
 
@@ -191,8 +191,8 @@ impl Bars {
         None
     }
 
-    pub(crate) fn height(&self) -> u32 {
-        34 + self.bars.len() as u32 * BAR_PX + 50 + self.notes.len() as u32 * NOTE_LINE
+    pub(crate) fn height(&self, width: u32) -> u32 {
+        34 + self.bars.len() as u32 * BAR_PX + 50 + super::notes_height(&self.notes, width)
     }
 
     fn value_text(&self, v: f64) -> String {
@@ -236,8 +236,8 @@ impl Bars {
     pub(crate) fn draw(&self, area: &Area) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
-        let notes_h = self.notes.len() as u32 * NOTE_LINE;
-        let (_, h) = rest.dim_in_pixel();
+        let (w, h) = rest.dim_in_pixel();
+        let notes_h = super::notes_height(&self.notes, w);
         let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
         draw_notes(&notes_area, &self.notes)?;
 
@@ -541,7 +541,7 @@ impl Lines {
     }
 
     pub(crate) fn height(&self, width: u32) -> u32 {
-        (width as f64 * 0.42) as u32 + 34 + 24 + self.notes.len() as u32 * NOTE_LINE
+        (width as f64 * 0.42) as u32 + 34 + 24 + super::notes_height(&self.notes, width)
     }
 
     pub(crate) fn summary(&self) -> String {
@@ -587,8 +587,8 @@ impl Lines {
             .map(|(s, c)| (s.name.clone(), LegendSwatch::Line(*c, s.reference)))
             .collect();
         draw_legend(&legend_area, &legend)?;
-        let notes_h = self.notes.len() as u32 * NOTE_LINE;
-        let (_, h) = rest.dim_in_pixel();
+        let (w, h) = rest.dim_in_pixel();
+        let notes_h = super::notes_height(&self.notes, w);
         let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
         draw_notes(&notes_area, &self.notes)?;
 
@@ -610,16 +610,8 @@ impl Lines {
             y1 = y0 + 1.0;
         }
         let pad = (x1 - x0) * 0.03;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin_left(8)
-            .margin_right(24)
-            .margin_top(6)
-            .margin_bottom(6)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d((x0 - pad)..(x1 + pad), y0..(y1 * 1.08))
-            .map_err(drawing)?;
-        // Whole-number x values (thread counts, sizes) get one tick each when few.
+        // Whole-number x values (thread counts, sizes), when few, get a tick each, at
+        // exactly those values; otherwise about ten round ticks.
         let mut xs: Vec<f64> = self
             .series
             .iter()
@@ -628,17 +620,28 @@ impl Lines {
         xs.sort_by(f64::total_cmp);
         xs.dedup();
         let whole = xs.iter().all(|x| x.fract() == 0.0);
-        let span = xs.last().copied().unwrap_or(0.0) - xs.first().copied().unwrap_or(0.0);
-        let x_ticks = if whole && xs.len() <= 16 && span <= 16.0 {
-            xs.len().max(2)
+        let keys = if whole && xs.len() <= 16 {
+            xs
         } else {
-            10
+            let step = super::nice_step((x1 - x0) / 8.0);
+            let first = (x0 / step).ceil() as i64;
+            let last = (x1 / step).floor() as i64;
+            (first..=last).map(|k| k as f64 * step).collect()
         };
+        let x_axis = super::KeyAxis::new((x0 - pad)..(x1 + pad), keys);
+        let mut chart = ChartBuilder::on(&chart_area)
+            .margin_left(8)
+            .margin_right(24)
+            .margin_top(6)
+            .margin_bottom(6)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_axis, y0..(y1 * 1.08))
+            .map_err(drawing)?;
         chart
             .configure_mesh()
             .bold_line_style(RGBColor(225, 225, 225))
             .light_line_style(WHITE)
-            .x_labels(x_ticks)
             .x_label_formatter(&|v| super::axis_number(*v))
             .y_label_formatter(&|v| super::axis_number(*v))
             .label_style((FONT, 15))

@@ -151,6 +151,25 @@ pub(crate) fn three_digits(v: f64) -> String {
     }
 }
 
+/// A round step (1, 2 or 5 times a power of ten) near `rough`.
+pub(crate) fn nice_step(rough: f64) -> f64 {
+    if rough <= 0.0 || !rough.is_finite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    let m = rough / power;
+    let nice = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
 /// An axis tick label: no trailing zeros (`1`, `1.5`, `0.25`, `12000`).
 pub(crate) fn axis_number(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -286,21 +305,48 @@ pub(crate) fn draw_title(area: &Area, title: &str, size: f64) -> Result<()> {
     Ok(())
 }
 
-/// Draws notes, one per line, in grey italics.
+/// Draws notes in grey italics, each starting with "note:", wrapped to the area's width.
 pub(crate) fn draw_notes(area: &Area, notes: &[String]) -> Result<()> {
     let font = (FONT, 14)
         .into_font()
         .style(FontStyle::Italic)
         .color(&RGBColor(90, 90, 90));
-    for (i, note) in notes.iter().enumerate() {
+    let (width, _) = area.dim_in_pixel();
+    for (i, line) in note_lines(notes, width).into_iter().enumerate() {
         area.draw(&Text::new(
-            format!("note: {note}"),
-            (12, 2 + 16 * i as i32),
+            line,
+            (12, 2 + NOTE_LINE as i32 * i as i32),
             font.clone(),
         ))
         .map_err(drawing)?;
     }
     Ok(())
+}
+
+/// The notes as drawn: "note: " before each, long ones wrapped at word boundaries to fit
+/// `width` pixels (continuation lines indented).
+pub(crate) fn note_lines(notes: &[String], width: u32) -> Vec<String> {
+    let room = (width as f64 - 30.0).max(100.0);
+    let mut lines = Vec::new();
+    for note in notes {
+        let mut line = String::from("note:");
+        for word in note.split_whitespace() {
+            let candidate = format!("{line} {word}");
+            if text_width(&candidate, 14.0) > room && line.trim().len() > 5 {
+                lines.push(line);
+                line = format!("      {word}");
+            } else {
+                line = candidate;
+            }
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The height the notes take when drawn `width` pixels wide.
+pub(crate) fn notes_height(notes: &[String], width: u32) -> u32 {
+    note_lines(notes, width).len() as u32 * NOTE_LINE
 }
 
 pub(crate) const NOTE_LINE: u32 = 16;
@@ -366,7 +412,7 @@ impl Chart {
     fn height(&self, width: u32, axes: Axes) -> u32 {
         match self {
             Chart::Timeline(t) => t.height(width, axes),
-            Chart::Bars(b) => b.height(),
+            Chart::Bars(b) => b.height(width),
             Chart::Lines(l) => l.height(width),
             Chart::Graph(g) => g.height(),
             Chart::Sequence(s) => s.height(width),

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, shorten,
-    text_width, time_unit,
+    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, shorten, text_width,
+    time_unit,
 };
 use crate::error::{Error, Result};
 use crate::message::Message;
@@ -179,7 +179,7 @@ impl Sequence {
         let layout = self.layout(trace, width);
         let title = if self.title.is_some() { 30 } else { 0 };
         let header = if layout.stagger { 40 } else { 24 };
-        title + 24 + header + PLOT_PX as u32 + 30 + layout.notes.len() as u32 * NOTE_LINE
+        title + 24 + header + PLOT_PX as u32 + 30 + super::notes_height(&layout.notes, width)
     }
 
     pub(crate) fn summary(&self) -> String {
@@ -273,7 +273,7 @@ impl Sequence {
         }
 
         // Time axis on the left, with faint grid lines.
-        let step = nice_step(span / 6.0);
+        let step = super::nice_step(span / 6.0);
         let grid = RGBColor(232, 232, 232);
         let label = (FONT, 13)
             .into_font()
@@ -319,7 +319,7 @@ impl Sequence {
         let text = (FONT, 12).into_font().into_text_style(&plot);
         for m in &layout.drawn {
             let x0 = x_of(m.from);
-            let (y0, y1) = (y_of(m.sent), y_of(m.accepted));
+            let (y0, y1) = (y_of(m.sent), y_of(m.handed_over()));
             if y1 - y0 >= 1.0 {
                 plot.draw(&Rectangle::new(
                     [pt(x0 - 3.0, y0), pt(x0 + 3.0, y1)],
@@ -347,12 +347,17 @@ impl Sequence {
                     };
                     arrow(&plot, &path, ARROW)?;
                     if layout.labels && !m.label.is_empty() {
-                        let (mx, my) = ((x0 + x1) / 2.0, (y0 + y2) / 2.0);
-                        let style = text.clone().pos(Pos::new(HPos::Center, VPos::Bottom));
-                        let room = ((x1 - x0).abs().max(layout.col) / 6.5) as usize;
+                        // Near the sender, on the side the arrow leaves to, so a label is
+                        // read with its arrow, not with a lifeline it crosses.
+                        let f = 0.5f64.min(0.45 * layout.col / (x1 - x0).abs().max(1.0));
+                        let (lx, ly) = (x0 + (x1 - x0) * f, y0 + (y2 - y0) * f);
+                        let h = if x1 >= x0 { HPos::Left } else { HPos::Right };
+                        let dx = if x1 >= x0 { 4.0 } else { -4.0 };
+                        let style = text.clone().pos(Pos::new(h, VPos::Bottom));
+                        let room = (layout.col / 7.0) as usize;
                         plot.draw(&Text::new(
                             shorten(&m.label, room.max(4)),
-                            pt(mx, my - 3.0),
+                            pt(lx + dx, ly - 3.0),
                             style,
                         ))
                         .map_err(drawing)?;
@@ -403,25 +408,6 @@ struct Layout {
     notes: Vec<String>,
 }
 
-/// A round step (1, 2 or 5 times a power of ten) near `rough`.
-fn nice_step(rough: f64) -> f64 {
-    if rough <= 0.0 || !rough.is_finite() {
-        return 1.0;
-    }
-    let power = 10f64.powf(rough.log10().floor());
-    let m = rough / power;
-    let nice = if m < 1.5 {
-        1.0
-    } else if m < 3.5 {
-        2.0
-    } else if m < 7.5 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * power
-}
-
 /// Draws a polyline in pixels with an arrowhead at its last point.
 pub(crate) fn arrow(area: &Area, path: &[(f64, f64)], colour: RGBColor) -> Result<()> {
     let pt = |p: (f64, f64)| (p.0.round() as i32, p.1.round() as i32);
@@ -453,7 +439,6 @@ pub(crate) fn arrow(area: &Area, path: &[(f64, f64)], colour: RGBColor) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::Recorder;
 
     fn chatty(lanes: usize, messages: usize) -> Recorder {
@@ -492,6 +477,7 @@ mod tests {
 
     #[test]
     fn nice_steps() {
+        use crate::draw::nice_step;
         assert_eq!(nice_step(0.9), 1.0);
         assert_eq!(nice_step(23.0), 20.0);
         assert_eq!(nice_step(0.04), 0.05);

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, NOTE_LINE, draw_legend, draw_notes, draw_title, drawing, kind_colour,
+    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
     kind_text_colour, shorten, text_width, time_unit,
 };
 use crate::error::{Error, Result};
@@ -237,7 +237,7 @@ impl Timeline {
         let layout = self.layout(trace, width, axes);
         let title = if self.title.is_some() { 30 } else { 0 };
         let lanes: u32 = layout.lane_px.iter().sum();
-        title + 24 + lanes + X_AXIS_PX + 12 + layout.notes.len() as u32 * NOTE_LINE
+        title + 24 + lanes + X_AXIS_PX + 12 + super::notes_height(&layout.notes, width)
     }
 
     pub(crate) fn summary(&self) -> String {
@@ -319,8 +319,8 @@ impl Timeline {
         }
         draw_legend(&legend_area, &legend)?;
 
-        let notes_h = layout.notes.len() as u32 * NOTE_LINE;
-        let (_, h) = rest.dim_in_pixel();
+        let (w, h) = rest.dim_in_pixel();
+        let notes_h = super::notes_height(&layout.notes, w);
         let (chart_area, notes_area) = rest.split_vertically(h.saturating_sub(notes_h));
         draw_notes(&notes_area, &layout.notes)?;
 
@@ -525,7 +525,7 @@ impl Timeline {
         let step = messages.len().div_ceil(MAX_ARROWS).max(1);
         for m in messages.into_iter().step_by(step) {
             let (x0, y0) = (to_x(m.sent), centers[m.from]);
-            let x_end = to_x(m.accepted);
+            let x_end = to_x(m.handed_over());
             if x_end - x0 >= px {
                 chart
                     .draw_series([Rectangle::new(
