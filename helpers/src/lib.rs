@@ -83,9 +83,11 @@ pub mod service;
 pub mod sync;
 
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
-pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph, fmt_duration};
+pub use draw::{
+    Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph, fmt_count, fmt_duration,
+};
 pub use error::{Error, Result};
-pub use explore::{Program, Step};
+pub use explore::{Ending, Program, Scheduler, Step};
 pub use measure::{
     Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
 };
@@ -193,10 +195,10 @@ pub fn ready() -> Result<()> {
 /// ```
 pub mod prelude {
     pub use crate::{
-        Bars, Bench, CpuWork, Figure, Kind, Lane, Lines, LockWatch, Msg, Program, Recorder,
-        SlowService, Step, Table, Timeline, Trace, TracedMutex, cores, current_thread_runtime,
-        encode_frame, fmt_duration, for_a_while, machine, multi_thread_runtime, resident_memory,
-        spin, thread_limits, thread_pool,
+        Bars, Bench, CpuWork, Ending, Figure, Kind, Lane, Lines, LockWatch, Msg, Program, Recorder,
+        Scheduler, SlowService, Step, Table, Timeline, Trace, TracedMutex, cores,
+        current_thread_runtime, encode_frame, fmt_count, fmt_duration, for_a_while, machine,
+        multi_thread_runtime, resident_memory, spin, thread_limits, thread_pool,
     };
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};

@@ -196,9 +196,10 @@ impl Bars {
     }
 
     fn value_text(&self, v: f64) -> String {
-        // Counts read as counts: 9, not 9.00.
-        let number = if v.fract() == 0.0 && v.abs() < 1e9 {
-            format!("{v:.0}")
+        // Counts read as counts: 9, not 9.00; 286 612, not 286612.
+        let number = if v.fract() == 0.0 && v.abs() < 1e18 {
+            let sign = if v < 0.0 { "-" } else { "" };
+            format!("{sign}{}", super::fmt_count(v.abs() as u64))
         } else {
             three_digits(v)
         };
@@ -255,6 +256,11 @@ impl Bars {
             .map(|b| b.range.map_or(b.value, |(_, hi)| hi.max(b.value)))
             .fold(0.0, f64::max);
         let top_value = if top_value > 0.0 { top_value } else { 1.0 };
+        let counts = self.bars.iter().all(|b| {
+            b.value.fract() == 0.0
+                && b.range
+                    .is_none_or(|(lo, hi)| lo.fract() == 0.0 && hi.fract() == 0.0)
+        });
         // Room on the right for the value and annotation text.
         let longest_note = self
             .bars
@@ -299,7 +305,14 @@ impl Bars {
             .disable_y_mesh()
             .bold_line_style(RGBColor(225, 225, 225))
             .light_line_style(WHITE)
-            .x_label_formatter(&|v| super::axis_number(*v))
+            .x_label_formatter(&|v| {
+                // Counts have no half ticks: 0.5 schedules means nothing.
+                if counts && v.fract() != 0.0 {
+                    String::new()
+                } else {
+                    super::axis_number(*v)
+                }
+            })
             .y_label_formatter(&label_of)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 15))

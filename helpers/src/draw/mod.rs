@@ -136,6 +136,27 @@ pub fn fmt_duration(d: Duration) -> String {
     format!("{} {unit}", three_digits(d.as_secs_f64() * per_sec))
 }
 
+/// A count with its digits grouped in threes, as the notebooks print them:
+/// `2 308 743 493 056`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::fmt_count(34_650), "34 650");
+/// assert_eq!(lab::fmt_count(999), "999");
+/// ```
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A number with about three significant digits: 0.123, 1.23, 12.3, 123, 1234.
 pub(crate) fn three_digits(v: f64) -> String {
     if v == 0.0 {

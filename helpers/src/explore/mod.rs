@@ -922,15 +922,7 @@ impl fmt::Display for Exploration {
 
 /// `2308743493056` as `2 308 743 493 056`.
 pub(crate) fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
+    crate::fmt_count(n)
 }
 
 /// A program, compiled: what the explorer, the stepper and the samplers run.

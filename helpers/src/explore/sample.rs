@@ -30,9 +30,11 @@ pub enum Scheduler {
     Random,
     /// Probabilistic concurrency testing (Burckhardt et al., 2010): threads get random
     /// priorities and the highest-priority thread that can move always runs, except that
-    /// at `depth - 1` random points the running thread drops to the lowest priority. A
-    /// bug that needs `depth` orderings to line up is found in each run with probability
-    /// at least 1 / (threads × steps^(depth-1)), however unlikely it is at random.
+    /// at `depth - 1` random steps (change points k₁ … k_{d−1}, drawn independently, not
+    /// sorted) the thread about to run drops to priority i, below every starting priority:
+    /// the thread demoted at kᵢ ranks above the one demoted at kⱼ when i > j, as in the
+    /// paper. A bug that needs `depth` orderings to line up is found in each run with
+    /// probability at least 1 / (threads × steps^(depth-1)), however unlikely it is at random.
     Pct {
         /// How many orderings the bug needs (1 or more; 2 or 3 find most bugs).
         depth: usize,
