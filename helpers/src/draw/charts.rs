@@ -309,6 +309,8 @@ impl Bars {
                 // Counts have no half ticks: 0.5 schedules means nothing.
                 if counts && v.fract() != 0.0 {
                     String::new()
+                } else if counts && *v >= 0.0 {
+                    super::fmt_count(*v as u64)
                 } else {
                     super::axis_number(*v)
                 }

@@ -315,8 +315,21 @@ impl Sequence {
             .map_err(drawing)?;
         }
 
-        // Messages: the blocked part of each send, then the arrow, then its label.
+        // Messages: the blocked part of each send, then the arrow, then its label. A label
+        // that would overlap one already drawn is left out (and counted in a note).
         let text = (FONT, 12).into_font().into_text_style(&plot);
+        let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+        let mut free = |x0: f64, x1: f64, y: f64| {
+            let (a, b) = (x0.min(x1), x0.max(x1));
+            let clash = placed
+                .iter()
+                .any(|&(pa, pb, py0, py1)| a < pb && pa < b && y - 13.0 < py1 && py0 < y);
+            if !clash {
+                placed.push((a, b, y - 13.0, y));
+            }
+            !clash
+        };
+        let mut hidden = 0usize;
         for m in &layout.drawn {
             let x0 = x_of(m.from);
             let (y0, y1) = (y_of(m.sent), y_of(m.handed_over()));
@@ -355,12 +368,19 @@ impl Sequence {
                         let dx = if x1 >= x0 { 4.0 } else { -4.0 };
                         let style = text.clone().pos(Pos::new(h, VPos::Bottom));
                         let room = (layout.col / 7.0) as usize;
-                        plot.draw(&Text::new(
-                            shorten(&m.label, room.max(4)),
-                            pt(lx + dx, ly - 3.0),
-                            style,
-                        ))
-                        .map_err(drawing)?;
+                        let label = shorten(&m.label, room.max(4));
+                        let w = text_width(&label, 12.0);
+                        let (ax, bx) = if x1 >= x0 {
+                            (lx + dx, lx + dx + w)
+                        } else {
+                            (lx + dx - w, lx + dx)
+                        };
+                        if free(ax, bx, ly - 3.0) {
+                            plot.draw(&Text::new(label, pt(lx + dx, ly - 3.0), style))
+                                .map_err(drawing)?;
+                        } else {
+                            hidden += 1;
+                        }
                     }
                 }
                 _ => {
@@ -384,15 +404,31 @@ impl Sequence {
                     }
                     if layout.labels && !m.label.is_empty() {
                         let style = text.clone().pos(Pos::new(HPos::Left, VPos::Center));
-                        plot.draw(&Text::new(
-                            format!("{} (never received)", shorten(&m.label, 24)),
-                            pt(x1 + 8.0, y0),
-                            style,
-                        ))
-                        .map_err(drawing)?;
+                        let label = format!("{} (never received)", shorten(&m.label, 24));
+                        let w = text_width(&label, 12.0);
+                        if free(x1 + 8.0, x1 + 8.0 + w, y0 + 6.0) {
+                            plot.draw(&Text::new(label, pt(x1 + 8.0, y0), style))
+                                .map_err(drawing)?;
+                        } else {
+                            hidden += 1;
+                        }
                     }
                 }
             }
+        }
+        if hidden > 0 {
+            let style = (FONT, 12)
+                .into_font()
+                .style(FontStyle::Italic)
+                .color(&RGBColor(90, 90, 90))
+                .into_text_style(&plot)
+                .pos(Pos::new(HPos::Right, VPos::Top));
+            plot.draw(&Text::new(
+                format!("{hidden} labels left out where they would overlap"),
+                pt(width as f64 - RIGHT_PX, top + PLOT_PX + 8.0),
+                style,
+            ))
+            .map_err(drawing)?;
         }
         Ok(())
     }

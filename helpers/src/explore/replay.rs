@@ -27,6 +27,8 @@ pub struct Stepper {
     rows: Vec<Vec<String>>,
     /// Set when a step failed (a check, a critical section) or deadlocked: the run is over.
     over: Option<(String, Ending)>,
+    /// Why the last move given to [`play`](Stepper::play) was refused.
+    refused: Option<String>,
 }
 
 impl Stepper {
@@ -36,7 +38,34 @@ impl Stepper {
             program,
             rows: Vec::new(),
             over: None,
+            refused: None,
         }
+    }
+
+    /// Plays moves in order (thread names) until one is refused; a refused move is not
+    /// an error here: it is kept, and showing the stepper prints the table so far with the
+    /// reason under it. What a puzzle cell wants: `you.play(["A", "B", "A"])`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
+    /// let mut you = p.stepper().unwrap();
+    /// you.play(["A", "B", "A"]);
+    /// let run = you.replay();
+    /// assert_eq!(run.rows().len(), 1); // B's move was refused, so A's second never ran
+    /// assert!(run.refused().unwrap().contains("move 2 (B)"));
+    /// ```
+    pub fn play<S: AsRef<str>>(&mut self, moves: impl IntoIterator<Item = S>) -> &mut Stepper {
+        self.refused = None;
+        for (i, who) in moves.into_iter().enumerate() {
+            if let Err(e) = self.step(who.as_ref()) {
+                let why = e.message().trim_start_matches("lab: ").to_string();
+                self.refused = Some(format!("move {} ({}) refused: {why}", i + 1, who.as_ref()));
+                break;
+            }
+        }
+        self
     }
 
     /// Moves thread `name` one step and returns the table so far. An error (and no step)
@@ -113,7 +142,7 @@ impl Stepper {
     fn movable_text(&self) -> String {
         let can = self.can_move();
         if can.is_empty() {
-            "no thread can move".to_string()
+            "none: no thread can move any more".to_string()
         } else {
             format!("one of {can:?}")
         }
@@ -168,6 +197,7 @@ impl Stepper {
             outcome,
             finished: finished && p.all_finished(&self.state) && self.over.is_none(),
             can_move: self.can_move(),
+            refused: self.refused.clone(),
         }
     }
 
@@ -213,9 +243,23 @@ pub struct Replay {
     outcome: String,
     finished: bool,
     can_move: Vec<String>,
+    refused: Option<String>,
 }
 
 impl Replay {
+    /// Why the last move given to [`Stepper::play`] was refused, if one was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let mut you = p.stepper().unwrap();
+    /// assert!(you.play(["A", "A"]).replay().refused().unwrap().contains("finished"));
+    /// ```
+    pub fn refused(&self) -> Option<&str> {
+        self.refused.as_deref()
+    }
+
     /// The rows: step number, thread, step, then the values after it.
     ///
     /// # Examples
@@ -266,17 +310,30 @@ impl Replay {
     /// lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap().evcxr_display();
     /// ```
     pub fn evcxr_display(&self) {
-        let status = if self.finished {
+        let mut status = if self.finished {
             format!("finished: {}", self.outcome)
         } else if self.can_move.is_empty() {
             format!("ended: {}", self.outcome)
         } else {
             format!("next, any of: {}", self.can_move.join(", "))
         };
+        if let Some(why) = &self.refused {
+            status = format!("{why}\n{status}");
+        }
         let table = self.table();
+        let html: String = status
+            .lines()
+            .map(|line| {
+                let line = line
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                format!("<p><b>{line}</b></p>")
+            })
+            .collect();
         crate::draw::emit_html(
             &format!("{table}\n{status}"),
-            &format!("{}\n<p><b>{status}</b></p>", table.to_html()),
+            &format!("{}\n{html}", table.to_html()),
         );
     }
 }
