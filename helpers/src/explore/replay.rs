@@ -89,8 +89,7 @@ impl Stepper {
         }
         let Some(text) = p.next_text(&self.state, t).map(str::to_string) else {
             return Err(Error::new(format!(
-                "thread {name:?} has finished all {} of its steps: move another thread ({})",
-                p.threads[t].1.ins.len(),
+                "thread {name:?} has finished (it has no steps left): move another thread ({})",
                 self.movable_text()
             )));
         };

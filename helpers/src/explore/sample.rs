@@ -33,8 +33,11 @@ pub enum Scheduler {
     /// at `depth - 1` random steps (change points k₁ … k_{d−1}, drawn independently, not
     /// sorted) the thread about to run drops to priority i, below every starting priority:
     /// the thread demoted at kᵢ ranks above the one demoted at kⱼ when i > j, as in the
-    /// paper. A bug that needs `depth` orderings to line up is found in each run with
-    /// probability at least 1 / (threads × steps^(depth-1)), however unlikely it is at random.
+    /// paper. A bug that needs `depth - 1` scheduling choices (switches the scheduler must
+    /// make, beyond the ones forced by threads waiting or finishing) is found in each run
+    /// with probability at least 1 / (n × k^(depth-1)), with n threads and k the program's
+    /// instruction count (every step of every thread, untaken branches included: a bound on
+    /// the steps of one run), however unlikely it is at random.
     Pct {
         /// How many orderings the bug needs (1 or more; 2 or 3 find most bugs).
         depth: usize,
@@ -91,6 +94,8 @@ pub(crate) fn sample(
         )));
     }
     let n = program.threads.len();
+    // k of the paper: an upper bound on the steps of one run. Every instruction of every
+    // thread (a branch not taken included) bounds it; change points are drawn from 1..=k.
     let steps = program.steps().max(1);
     let mut rng = SplitMix(seed);
     let mut tally = Tally::default();
