@@ -876,6 +876,10 @@ pub fn thread_limits() -> Table {
     });
     let pids_max = cgroup.and_then(|c| read(&format!("/sys/fs/cgroup{c}/pids.max")));
     let maps = read("/proc/sys/vm/max_map_count");
+    let files = read("/proc/self/limits").and_then(|s| {
+        let line = s.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3).map(String::from)
+    });
     let rows = [
         ("ulimit -u (threads of this user; root is exempt)", ulimit),
         (
@@ -886,6 +890,7 @@ pub fn thread_limits() -> Table {
             "vm.max_map_count (memory maps; a thread takes 2 to 4)",
             maps,
         ),
+        ("ulimit -n (open files: every socket is one)", files),
     ];
     rows.into_iter()
         .fold(Table::new(["limit", "here"]), |t, (what, value)| {

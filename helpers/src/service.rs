@@ -19,6 +19,24 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::error::{Error, Result};
 
+/// How many connections may wait to be accepted. std's `bind` asks for 128, and a burst
+/// of more connects than that overflows the queue: each dropped connect costs the client a
+/// 1 s retry, which would look like a slow server in a growing-load experiment.
+const BACKLOG: u32 = 4096;
+
+/// A listener on 127.0.0.1 and a port the OS picks, with a `backlog`-long accept queue
+/// (std has no setting for it; tokio's `TcpSocket` does, inside a runtime).
+fn listen_on_loopback(backlog: u32) -> std::io::Result<std::net::TcpListener> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind((Ipv4Addr::LOCALHOST, 0).into())?;
+        socket.listen(backlog)?.into_std()
+    })
+}
+
 /// The longest delay a [`SlowService`] accepts: longer would only make cells hang.
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
@@ -76,7 +94,7 @@ impl SlowService {
             )));
         }
         // Bind before spawning, so the port is known and errors are reported here.
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        let listener = listen_on_loopback(BACKLOG)
             .map_err(|e| Error::new(format!("cannot listen on 127.0.0.1: {e}")))?;
         listener
             .set_nonblocking(true)

@@ -43,6 +43,7 @@ pub struct Bars {
     notes: Vec<String>,
     error: Option<Error>,
     width: Option<u32>,
+    axis_max: Option<f64>,
 }
 
 const BAR_PX: u32 = 38;
@@ -64,6 +65,7 @@ impl Bars {
             notes: Vec::new(),
             error: None,
             width: None,
+            axis_max: None,
         }
     }
 
@@ -77,6 +79,28 @@ impl Bars {
     /// ```
     pub fn unit(mut self, unit: impl Into<String>) -> Bars {
         self.unit = unit.into();
+        self
+    }
+
+    /// The value axis runs at least to `max`: give several charts stacked in one figure
+    /// the same `axis_max` and their bars compare by length (histograms side by side).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = lab::Bars::new("quiet").bar("0-1 ms", 3.0).axis_max(40.0);
+    /// let b = lab::Bars::new("busy").bar("0-1 ms", 40.0).axis_max(40.0);
+    /// assert!(a.above(b).to_svg().is_ok());
+    /// assert!(lab::Bars::new("t").bar("a", 1.0).axis_max(-1.0).to_svg().is_err());
+    /// ```
+    pub fn axis_max(mut self, max: f64) -> Bars {
+        if max.is_finite() && max > 0.0 {
+            self.axis_max = Some(max);
+        } else if self.error.is_none() {
+            self.error = Some(Error::new(format!(
+                "axis_max({max}): give a positive number, e.g. .axis_max(100.0)"
+            )));
+        }
         self
     }
 
@@ -254,7 +278,7 @@ impl Bars {
             .bars
             .iter()
             .map(|b| b.range.map_or(b.value, |(_, hi)| hi.max(b.value)))
-            .fold(0.0, f64::max);
+            .fold(self.axis_max.unwrap_or(0.0), f64::max);
         let top_value = if top_value > 0.0 { top_value } else { 1.0 };
         let counts = self.bars.iter().all(|b| {
             b.value.fract() == 0.0

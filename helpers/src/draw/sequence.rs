@@ -424,7 +424,11 @@ impl Sequence {
                 .into_text_style(&plot)
                 .pos(Pos::new(HPos::Right, VPos::Top));
             plot.draw(&Text::new(
-                format!("{hidden} labels left out where they would overlap"),
+                format!(
+                    "{hidden} label{} left out where {} would overlap",
+                    if hidden == 1 { "" } else { "s" },
+                    if hidden == 1 { "it" } else { "they" }
+                ),
                 pt(width as f64 - RIGHT_PX, top + PLOT_PX + 8.0),
                 style,
             ))
