@@ -3,6 +3,8 @@
 #
 #   ./lab.sh start   set up what is missing, then open JupyterLab on notebooks/
 #   ./lab.sh test    set up what is missing, then run every test (CI runs this)
+#   ./lab.sh site    set up what is missing, run every notebook, and write the series
+#                    as a static HTML site (figures included) into site/
 #
 # Setup is idempotent: each step checks before it installs, so a second run takes
 # seconds. What it installs:
@@ -119,8 +121,14 @@ case "${1:-}" in
         setup
         say "ready: ./lab.sh start opens JupyterLab"
         ;;
+    site)
+        setup
+        say "running every notebook, then writing the static site into site/"
+        "$VENV/bin/python" tools/nbtool.py site --execute "$ROOT/site"
+        say "open site/index.html"
+        ;;
     *)
-        echo "usage: ./lab.sh start | test | setup" >&2
+        echo "usage: ./lab.sh start | test | setup | site" >&2
         exit 2
         ;;
 esac

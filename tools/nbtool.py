@@ -8,6 +8,12 @@
     python tools/nbtool.py figures NB DIR
                                       run notebook NB in the rust kernel and save each
                                       cell's image as DIR/NB-cellN.svg, to look at them
+    python tools/nbtool.py site [--execute] [DIR]
+                                      the executed series as a static HTML site in DIR
+                                      (default site/), figures included: from the executed
+                                      copies the notebook tests keep in reports/executed/,
+                                      or, with --execute (what `./lab.sh site` does), running
+                                      every notebook first
     python tools/nbtool.py budget [--timings reports/notebook-timings.json]
                                       a learner's time per notebook, modelled on the run
                                       times that `pytest tools/test_notebooks.py` saved
@@ -159,6 +165,63 @@ def save_figures(path: Path, out: Path) -> None:
                 print(f"saved {target}")
 
 
+EXECUTED = ROOT / "reports" / "executed"
+
+
+def save_executed(path: Path, nb) -> Path:
+    """Keeps an executed copy of a notebook for the static site."""
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    target = EXECUTED / path.name
+    nbformat.write(nb, target)
+    return target
+
+
+def images(nb) -> int:
+    """How many figures an executed notebook shows."""
+    return sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/svg+xml" in o.get("data", {}) or "image/png" in o.get("data", {})
+    )
+
+
+def build_site(out: Path, execute_first: bool) -> list[tuple[str, int]]:
+    """Writes out/NN-name.html for every notebook and out/index.html; returns (page, figures)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    out.mkdir(parents=True, exist_ok=True)
+    pages = []
+    for path in notebook_paths():
+        executed = EXECUTED / path.name
+        if execute_first or not executed.exists():
+            if not execute_first:
+                raise SystemExit(f"no executed copy of {path.name}: run `./lab.sh site` (or pytest tools/test_notebooks.py)")
+            from test_notebooks import execute
+
+            print(f"running {path.name} in the rust kernel")
+            save_executed(path, execute(path)[0])
+        nb = nbformat.read(executed, as_version=4)
+        html, _ = exporter.from_notebook_node(nb)
+        # Links between notebooks and to the contents point at the site's own pages.
+        html = re.sub(r'href="(\d\d-[\w-]+)\.ipynb', r'href="\1.html', html)
+        html = html.replace('href="../README.md#the-series"', 'href="index.html"')
+        (out / f"{path.stem}.html").write_text(html)
+        pages.append((path.stem, title(nb), images(nb)))
+    items = "\n".join(f'<li><a href="{stem}.html">{t}</a> ({n} figures)</li>' for stem, t, n in pages)
+    (out / "index.html").write_text(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Concurrency and parallelism, by running it"
+        "</title></head><body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto\">"
+        "<h1>Concurrency and parallelism, by running it</h1><p>Rust notebooks, executed: every figure "
+        "below was drawn by the code above it, on the machine each page names. To run them yourself, see "
+        "the project's README (<code>./lab.sh start</code>).</p>"
+        f"<ol>{items}</ol></body></html>\n"
+    )
+    return [(stem, n) for stem, _, n in pages]
+
+
 READ_WPM, READ_LPM, TYPE_LPM = 150, 15, 3  # the budget model's rates (see the docstring)
 
 
@@ -228,6 +291,14 @@ def main(argv: list[str]) -> int:
         if timings is None:
             print(f"note: no timings file at {report}: run `pytest tools/test_notebooks.py` first")
         print(budget_table(notebook_paths(), timings))
+        return 0
+    if argv[1:2] == ["site"]:
+        rest = argv[2:]
+        execute_first = "--execute" in rest
+        dirs = [a for a in rest if a != "--execute"]
+        out = Path(dirs[0]) if dirs else ROOT / "site"
+        pages = build_site(out.resolve(), execute_first)
+        print(f"wrote {len(pages)} pages with {sum(n for _, n in pages)} figures, and index.html, to {out}")
         return 0
     if len(argv) == 4 and argv[1] == "figures":
         save_figures(Path(argv[2]).resolve(), Path(argv[3]))

@@ -201,6 +201,7 @@ def test_runs_in_the_rust_kernel(path: Path):
     """Top to bottom, then every cell once more: learners re-run cells."""
     nb, second, timings = execute(path, rerun=True)
     save_timings(timings)
+    nbtool.save_executed(path, nb)  # for the static site (tools/test_site.py builds it)
     slow = [
         f"cell {c['index']} ({c['first_line']!r}) took {c['seconds']:.1f} s, budget {c['budget']:.0f} s"
         for c in timings["cells"]
