@@ -403,11 +403,19 @@ impl Sequence {
                         .map_err(drawing)?;
                     }
                     if layout.labels && !m.label.is_empty() {
-                        let style = text.clone().pos(Pos::new(HPos::Left, VPos::Center));
                         let label = format!("{} (never received)", shorten(&m.label, 24));
                         let w = text_width(&label, 12.0);
-                        if free(x1 + 8.0, x1 + 8.0 + w, y0 + 6.0) {
-                            plot.draw(&Text::new(label, pt(x1 + 8.0, y0), style))
+                        // Right of the cross, or left of the lifeline when the chart's edge
+                        // would cut it.
+                        let right = x1 + 8.0 + w <= width as f64 - 4.0;
+                        let (a, b, x, h) = if right {
+                            (x1 + 8.0, x1 + 8.0 + w, x1 + 8.0, HPos::Left)
+                        } else {
+                            (x0 - 8.0 - w, x0 - 8.0, x0 - 8.0, HPos::Right)
+                        };
+                        let style = text.clone().pos(Pos::new(h, VPos::Center));
+                        if free(a, b, y0 + 6.0) {
+                            plot.draw(&Text::new(label, pt(x, y0), style))
                                 .map_err(drawing)?;
                         } else {
                             hidden += 1;
