@@ -233,7 +233,11 @@ impl Sequence {
             "message: send → receive".to_string(),
             LegendSwatch::Line(ARROW, false),
         )];
-        if layout.drawn.iter().any(|m| !m.blocked().is_zero()) {
+        // Only when some wait is drawn (a pixel or more), so the legend names what is shown.
+        let px_per_sec = PLOT_PX / (layout.end.as_secs_f64() * 1.02);
+        let drawn_wait =
+            |m: &Message| m.handed_over().saturating_sub(m.sent).as_secs_f64() * px_per_sec >= 1.0;
+        if layout.drawn.iter().any(drawn_wait) {
             legend.push((
                 "sender blocked (channel full, or waiting for a receiver)".into(),
                 LegendSwatch::Box(BLOCKED),
