@@ -71,7 +71,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::draw::Bars;
+use crate::draw::{Bars, fmt_count};
 use crate::error::{Error, Result};
 
 pub use replay::{Replay, Stepper};
@@ -869,7 +869,7 @@ impl Exploration {
     pub fn chart(&self) -> Bars {
         let mut bars = Bars::new(format!(
             "all {} schedules: how each one ends",
-            group(self.schedules)
+            fmt_count(self.schedules)
         ))
         .unit("schedules");
         for o in &self.outcomes {
@@ -882,7 +882,7 @@ impl Exploration {
             "{} threads, {} steps, {} distinct states; counted in {}",
             self.program.threads.len(),
             self.program.steps(),
-            group(self.states as u64),
+            fmt_count(self.states as u64),
             crate::fmt_duration(self.took),
         ))
     }
@@ -908,21 +908,16 @@ impl fmt::Display for Exploration {
         writeln!(
             f,
             "{} schedules, {} distinct states, counted in {}",
-            group(self.schedules),
-            group(self.states as u64),
+            fmt_count(self.schedules),
+            fmt_count(self.states as u64),
             crate::fmt_duration(self.took),
         )?;
         let mut s = String::new();
         for o in &self.outcomes {
-            let _ = writeln!(s, "  {}: {}", o.label, group(o.schedules));
+            let _ = writeln!(s, "  {}: {}", o.label, fmt_count(o.schedules));
         }
         f.write_str(s.trim_end())
     }
-}
-
-/// `2308743493056` as `2 308 743 493 056`.
-pub(crate) fn group(n: u64) -> String {
-    crate::fmt_count(n)
 }
 
 /// A program, compiled: what the explorer, the stepper and the samplers run.
@@ -1355,7 +1350,7 @@ impl Tally {
 pub(crate) fn too_many() -> Error {
     Error::new(format!(
         "more than {} schedules: too many to count in 64 bits; use fewer threads or steps",
-        group(u64::MAX)
+        fmt_count(u64::MAX)
     ))
 }
 

@@ -182,19 +182,15 @@ impl Stepper {
             header.extend(code.locals.iter().map(|l| format!("{name}'s {l}")));
         }
         header.extend(p.names.shared.iter().map(|n| format!("{n} (shared)")));
-        let (outcome, finished) = match &self.over {
-            Some((why, _)) => (why.clone(), true),
-            None => {
-                let stuck = (0..p.threads.len()).all(|t| !p.can_move(&self.state, t));
-                let (label, _) = p.ending(&self.state);
-                (label, stuck)
-            }
+        let outcome = match &self.over {
+            Some((why, _)) => why.clone(),
+            None => p.ending(&self.state).0,
         };
         Replay {
             header,
             rows: self.rows.clone(),
             outcome,
-            finished: finished && p.all_finished(&self.state) && self.over.is_none(),
+            finished: self.over.is_none() && p.all_finished(&self.state),
             can_move: self.can_move(),
             refused: self.refused.clone(),
         }

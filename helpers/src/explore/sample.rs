@@ -2,8 +2,9 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{Compiled, Ending, Next, Outcome, Tally, group};
+use super::{Compiled, Ending, Next, Outcome, Tally};
 use crate::draw::Bars;
+use crate::draw::fmt_count;
 use crate::error::{Error, Result};
 
 /// The most runs one [`Program::sample`](super::Program::sample) call makes.
@@ -83,7 +84,7 @@ pub(crate) fn sample(
     if runs == 0 || runs > MAX_RUNS {
         return Err(Error::new(format!(
             "runs = {runs}: ask for 1 to {} runs, e.g. 1000",
-            group(MAX_RUNS as u64)
+            fmt_count(MAX_RUNS as u64)
         )));
     }
     if let Scheduler::Pct { depth } = scheduler
@@ -255,7 +256,7 @@ impl Samples {
     pub fn chart(&self) -> Bars {
         let mut bars = Bars::new(format!(
             "{} runs, {} scheduler (seed {}): how each one ended",
-            group(self.runs() as u64),
+            fmt_count(self.runs() as u64),
             self.scheduler,
             self.seed
         ))
@@ -289,7 +290,7 @@ impl fmt::Display for Samples {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = format!(
             "{} runs, {} scheduler, seed {}\n",
-            group(self.runs() as u64),
+            fmt_count(self.runs() as u64),
             self.scheduler,
             self.seed
         );
@@ -299,7 +300,7 @@ impl fmt::Display for Samples {
                 s,
                 "  {}: {} (first in run {first})",
                 o.label,
-                group(o.schedules)
+                fmt_count(o.schedules)
             );
         }
         f.write_str(s.trim_end())

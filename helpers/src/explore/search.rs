@@ -12,7 +12,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::{Compiled, Ending, Exploration, MAX_STATES, Moved, Tally, group, too_many};
+use super::{Compiled, Ending, Exploration, MAX_STATES, Moved, Tally, too_many};
+use crate::draw::fmt_count;
 use crate::error::{Error, Result};
 
 /// One state of the graph, with the schedules that reach it.
@@ -39,8 +40,8 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
         return Err(Error::new(format!(
             "this program has about {} combinations of thread positions alone, more than the \
              {} states the explorer keeps: use fewer threads or steps (or sample it: Program::sample)",
-            group(positions as u64),
-            group(MAX_STATES as u64)
+            fmt_count(positions as u64),
+            fmt_count(MAX_STATES as u64)
         )));
     }
     let max_sum: usize = program.threads.iter().map(|(_, c)| c.ins.len()).sum();
@@ -104,7 +105,7 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
                                     return Err(Error::new(format!(
                                         "stopped: more than {} distinct states (the values multiply the \
                                          positions); make the program smaller, or sample it: Program::sample",
-                                        group(MAX_STATES as u64)
+                                        fmt_count(MAX_STATES as u64)
                                     )));
                                 }
                                 let to = nodes.len() as u32;
