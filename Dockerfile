@@ -6,6 +6,11 @@
 #   docker build -t concurrency-notebooks .
 #   docker run --rm -p 8888:8888 concurrency-notebooks     # then open the printed URL
 #
+# Behind JupyterHub (Zero to JupyterHub, DockerSpawner), the hub starts `jupyterhub-singleuser`
+# instead of CMD: `./lab.sh setup hub` installs it, and .venv/bin is on PATH. Keep the hub's
+# persistent home volume off /home/learner (mount it at /home/learner/work): the warm caches
+# live in the image's home. docs/instructor.md has the config.
+#
 # The build takes about 10 minutes on 2 cores (7 of them building evcxr_jupyter).
 FROM rust:1.95-slim-bookworm
 
@@ -18,10 +23,10 @@ RUN apt-get update \
 RUN useradd --create-home learner
 USER learner
 ENV CARGO_HOME=/home/learner/.cargo \
-    PATH=/home/learner/.cargo/bin:/usr/local/cargo/bin:$PATH
+    PATH=/home/learner/concurrency-notebooks/.venv/bin:/home/learner/.cargo/bin:/usr/local/cargo/bin:$PATH
 WORKDIR /home/learner/concurrency-notebooks
 COPY --chown=learner . .
-RUN ./lab.sh setup
+RUN ./lab.sh setup hub
 
 EXPOSE 8888
 # lab.sh start binds 127.0.0.1; inside a container the port must be reachable from the host.

@@ -5,6 +5,12 @@
 #   ./lab.sh test    set up what is missing, then run every test (CI runs this)
 #   ./lab.sh site    set up what is missing, run every notebook, and write the series
 #                    as a static HTML site (figures included) into site/
+#   ./lab.sh setup hub
+#                    setup, plus JupyterHub's single-user server (for an image behind a hub)
+#   ./lab.sh rehearse [--learners 1,2,4,8]
+#                    for instructors: a JupyterHub on this machine with simulated learners,
+#                    then a capacity table (tools/room/rehearse.py; installs JupyterHub into
+#                    .venv/ and its proxy with npm into tools/room/, on first use)
 #
 # Setup is idempotent: each step checks before it installs, so a second run takes
 # seconds. What it installs:
@@ -78,6 +84,31 @@ setup() {
     setup_warm
 }
 
+setup_hub() {
+    # jupyterhub-singleuser, which JupyterHub starts for each learner (the hub's own package,
+    # into .venv/, constrained by tools/requirements.txt so nothing a learner uses changes).
+    # For a workshop image behind a hub (./lab.sh setup hub) and for the rehearsal.
+    local want have
+    want=$(cat tools/requirements.txt tools/room/requirements.txt | sha256sum | cut -d' ' -f1)
+    have=$(cat "$VENV/.hub-requirements.sha256" 2>/dev/null || true)
+    if [ "$want" != "$have" ]; then
+        say "installing JupyterHub's single-user server into .venv/"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+            -r tools/room/requirements.txt -c tools/requirements.txt
+        echo "$want" > "$VENV/.hub-requirements.sha256"
+    fi
+}
+
+setup_proxy() {
+    # The hub's proxy (configurable-http-proxy, with npm into tools/room/node_modules/):
+    # the rehearsal only.
+    if [ ! -x tools/room/node_modules/.bin/configurable-http-proxy ]; then
+        command -v npm >/dev/null || die "npm not found: JupyterHub's proxy needs Node.js ≥ 20 and npm"
+        say "installing JupyterHub's proxy (configurable-http-proxy) with npm into tools/room/"
+        (cd tools/room && npm ci --no-audit --no-fund --silent)
+    fi
+}
+
 run_tests() {
     say "1/5 formatting (cargo fmt --check)"
     cargo fmt --all -- --check
@@ -86,9 +117,12 @@ run_tests() {
     say "3/5 helper crate tests (unit, integration, doc) and its docs"
     cargo test --workspace
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-    say "4/5 benchmark figures (printed, not gated)"
+    say "4/5 benchmark figures (printed, not gated), and a small room rehearsal (a hub, 1 then 2 learners)"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
     cargo run --release --quiet -p lab-benchmarks --bin explore_cost
+    setup_hub
+    setup_proxy
+    "$VENV/bin/python" tools/room/rehearse.py --learners 1,2
     say "5/5 the kernel launcher, the setup, then every notebook checked and run top to bottom in the rust kernel"
     LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
@@ -113,12 +147,20 @@ case "${1:-}" in
             ${extra[@]+"${extra[@]}"} "$@"
         ;;
     test)
+        # The tests register the `rust` kernelspec in this checkout's own Jupyter data folder,
+        # so testing a clone never repoints the kernel you teach from (~/.local/share/jupyter).
+        export JUPYTER_DATA_DIR="$ROOT/.jupyter-test"
         setup
         run_tests
         say "all tests passed"
         ;;
     setup)
+        case "${2:-}" in
+            "" | hub) ;;
+            *) die "./lab.sh setup takes no argument, or 'hub' (for an image behind JupyterHub), not '$2'" ;;
+        esac
         setup
+        [ "${2:-}" = hub ] && setup_hub
         say "ready: ./lab.sh start opens JupyterLab"
         ;;
     site)
@@ -127,8 +169,15 @@ case "${1:-}" in
         "$VENV/bin/python" tools/nbtool.py site --execute "$ROOT/site"
         say "open site/index.html"
         ;;
+    rehearse)
+        setup
+        setup_hub
+        setup_proxy
+        shift
+        exec "$VENV/bin/python" tools/room/rehearse.py "$@"
+        ;;
     *)
-        echo "usage: ./lab.sh start | test | setup | site" >&2
+        echo "usage: ./lab.sh start | test | setup | site | rehearse" >&2
         exit 2
         ;;
 esac
