@@ -8,8 +8,8 @@
 #
 # Behind JupyterHub (Zero to JupyterHub, DockerSpawner), the hub starts `jupyterhub-singleuser`
 # instead of CMD: `./lab.sh setup hub` installs it, and .venv/bin is on PATH. Keep the hub's
-# persistent home volume off /home/learner (mount it at /home/learner/work): the warm caches
-# live in the image's home. docs/instructor.md has the config.
+# persistent volume off /home/learner (mount it at /home/learner/concurrency-notebooks/work):
+# the warm caches live in the image's home. docs/instructor.md has the config.
 #
 # The build takes about 10 minutes on 2 cores (7 of them building evcxr_jupyter).
 FROM rust:1.95-slim-bookworm
@@ -26,7 +26,9 @@ ENV CARGO_HOME=/home/learner/.cargo \
     PATH=/home/learner/concurrency-notebooks/.venv/bin:/home/learner/.cargo/bin:/usr/local/cargo/bin:$PATH
 WORKDIR /home/learner/concurrency-notebooks
 COPY --chown=learner . .
-RUN ./lab.sh setup hub
+# work/: where a hub mounts each learner's persistent volume (made here, so it is the
+# learner's and visible in JupyterLab; docs/instructor.md).
+RUN ./lab.sh setup hub && mkdir -p work
 
 EXPOSE 8888
 # lab.sh start binds 127.0.0.1; inside a container the port must be reachable from the host.

@@ -60,7 +60,8 @@ import nbtool  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
-RUN_MARK = "LAB_ROOM_RUN"  # set in every learner process: how the rehearsal finds (and stops) them
+RUN_MARK = "LAB_ROOM_RUN"  # set in every process it starts: how the rehearsal finds (and stops) them
+HUB = "(hub)"  # the hub and its proxy: marked, but no learner's
 
 
 def say(message: str) -> None:
@@ -76,6 +77,19 @@ def free_port() -> int:
 # ---------------------------------------------------------------- the machine, and memory
 
 
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota
+    (a container or a systemd slice), which os.cpu_count() does not see."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = max(1, min(cores, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
+
+
 def machine_line() -> str:
     cpu = "unknown CPU"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -83,8 +97,21 @@ def machine_line() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     mem = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
-    load = os.getloadavg()[0]
-    return f"{os.cpu_count()} logical cores ({cpu}), {mem:.0f} GiB, load {load:.1f} at start"
+    return (f"{usable_cores()} usable logical cores of {os.cpu_count()} ({cpu}), {mem:.0f} GiB, "
+            f"{busy_percent():.0f}% busy at start")
+
+
+def busy_percent(seconds: float = 1.0) -> float:
+    """How busy the machine's CPUs were over the last `seconds` (from /proc/stat): the load
+    average lags by minutes, this does not."""
+    def read() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields), idle
+    total0, idle0 = read()
+    time.sleep(seconds)
+    total1, idle1 = read()
+    return 100.0 * (1 - (idle1 - idle0) / max(1, total1 - total0))
 
 
 def learner_processes(run_id: str) -> dict[str, list[int]]:
@@ -100,7 +127,7 @@ def learner_processes(run_id: str) -> dict[str, list[int]]:
             continue
         if mark not in env:
             continue
-        user = next((e[16:].decode() for e in env if e.startswith(b"JUPYTERHUB_USER=")), "?")
+        user = next((e[16:].decode() for e in env if e.startswith(b"JUPYTERHUB_USER=")), HUB)
         found.setdefault(user, []).append(int(entry.name))
     return found
 
@@ -118,8 +145,12 @@ def pss_bytes(pid: int) -> int:
 
 
 async def sample_memory(run_id: str, peaks: dict[str, int], total: list[int], stop: asyncio.Event):
+    def snapshot() -> dict[str, int]:
+        return {u: sum(pss_bytes(p) for p in pids)
+                for u, pids in learner_processes(run_id).items() if u != HUB and u in peaks}
+
     while not stop.is_set():
-        now = {u: sum(pss_bytes(p) for p in pids) for u, pids in learner_processes(run_id).items()}
+        now = await asyncio.to_thread(snapshot)
         for u, b in now.items():
             peaks[u] = max(peaks.get(u, 0), b)
         total[0] = max(total[0], sum(now.values()))
@@ -155,6 +186,7 @@ class Hub:
             "RUSTUP_HOME": os.environ.get("RUSTUP_HOME") or str(Path.home() / ".rustup"),
             "XDG_CACHE_HOME": str(cache),
             "LAB_KERNEL_SLOTS_DIR": str(slots_dir),
+            "LAB_KERNEL_SLOTS": str(launcher.slot_count()),
         }
         args = ["--ServerApp.ip=127.0.0.1"] + (["--allow-root"] if os.getuid() == 0 else [])
         return "\n".join([
@@ -168,8 +200,9 @@ class Hub:
             f"c.ConfigurableHTTPProxy.pid_file = {str(self.run_dir / 'proxy.pid')!r}",
             f"c.JupyterHub.db_url = 'sqlite:///{self.run_dir / 'hub.sqlite'}'",
             f"c.JupyterHub.cookie_secret_file = {str(self.run_dir / 'cookie_secret')!r}",
-            "c.JupyterHub.authenticator_class = 'dummy'",
-            "c.Authenticator.allow_all = True",
+            # No logins at all: only the rehearsal's API token gets in (a dummy authenticator
+            # would let anyone with a shell on this server log in as a learner).
+            "c.JupyterHub.authenticator_class = 'null'",
             "c.JupyterHub.spawner_class = 'simple'",
             f"c.SimpleLocalProcessSpawner.home_dir_template = {str(self.run_dir / 'home' / '{username}')!r}",
             f"c.Spawner.cmd = [{str(VENV_BIN / 'jupyterhub-singleuser')!r}]",
@@ -190,7 +223,9 @@ class Hub:
         self.process = subprocess.Popen(
             [str(VENV_BIN / "jupyterhub"), "-f", "jupyterhub_config.py"],
             cwd=self.run_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}"),
+            # The mark in the hub's environment too, so the proxy and anything else it starts
+            # are found by the final sweep, whatever happens to the hub.
+            env=dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}", **{RUN_MARK: self.run_id}),
         )
 
     def stop(self) -> None:
@@ -200,13 +235,18 @@ class Hub:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-        # Whatever is left (a server the hub lost track of, a kernel, a compile): stopped.
-        for pids in learner_processes(self.run_id).values():
-            for pid in pids:
+        # Whatever is left (the proxy, a server the hub lost track of, a kernel, a compile):
+        # stopped, sweeping until nothing of this run remains (a dying parent can fork).
+        for _ in range(50):
+            left = [p for pids in learner_processes(self.run_id).values() for p in pids if p != os.getpid()]
+            if not left:
+                return
+            for pid in left:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+            time.sleep(0.1)
 
     async def api(self, method: str, path: str, body: dict | None = None, ok=(200, 201, 202, 204)):
         request = HTTPRequest(
@@ -258,12 +298,22 @@ def message(kind: str, content: dict, session: str) -> tuple[str, str]:
     })
 
 
-async def reply_to(ws, msg_id: str) -> tuple[dict, list[dict]]:
+async def reply_to(ws, msg_id: str, grace_s: float = 5.0, outputs: list | None = None) -> tuple[dict, list[dict]]:
     """Reads the kernel's messages until `msg_id` has its shell reply and the kernel is idle
-    again; returns the reply and the iopub outputs."""
-    reply, outputs, idle = None, [], False
+    again; returns the reply and the iopub outputs. The idle status can be lost while a kernel
+    is starting (a subscriber joining late misses what was published before it joined): once
+    the reply is in, it waits at most `grace_s` more for it, instead of forever."""
+    reply, idle = None, False
+    outputs = [] if outputs is None else outputs  # the caller's list: what came, even on a timeout
+    reply_at = 0.0
     while reply is None or not idle:
-        raw = await ws.read_message()
+        if reply is None:
+            raw = await ws.read_message()
+        else:
+            try:
+                raw = await asyncio.wait_for(ws.read_message(), max(0.0, reply_at + grace_s - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
         if raw is None:
             raise RuntimeError("the kernel's websocket closed")
         msg = json.loads(raw)
@@ -271,12 +321,32 @@ async def reply_to(ws, msg_id: str) -> tuple[dict, list[dict]]:
             continue
         kind = msg["header"]["msg_type"]
         if msg["channel"] == "shell":
-            reply = msg
+            reply, reply_at = msg, time.monotonic()
         elif kind == "status" and msg["content"]["execution_state"] == "idle":
             idle = True
         elif kind in ("error", "stream", "display_data", "execute_result"):
             outputs.append(msg)
     return reply, outputs
+
+
+async def send(ws, session: str, who: str, code: str | None = None) -> tuple[dict, list[dict]]:
+    """Sends one request (a kernel_info_request, or an execute_request for `code`) and waits
+    for its reply, at most CELL_LIMIT_S: past it, one line saying who waited and the last
+    thing the kernel printed."""
+    if code is None:
+        msg_id, text = message("kernel_info_request", {}, session)
+    else:
+        msg_id, text = message("execute_request", {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": False}, session)
+    await ws.write_message(text)
+    outputs: list[dict] = []
+    try:
+        return await asyncio.wait_for(reply_to(ws, msg_id, outputs=outputs), CELL_LIMIT_S)
+    except asyncio.TimeoutError:
+        last = [ln for o in outputs for ln in o["content"].get("text", "").splitlines() if ln.strip()]
+        raise RuntimeError(f"{who}: no answer in {CELL_LIMIT_S} s"
+                           + (f" (the kernel's last output: {last[-1][:150]})" if last else " (no output)")) from None
 
 
 def first_error(reply: dict, outputs: list[dict]) -> str:
@@ -292,17 +362,39 @@ def first_error(reply: dict, outputs: list[dict]) -> str:
     return f"status {content.get('status')}"
 
 
-async def learner(hub: Hub, name: str, notebook: str, start: float) -> Result:
-    r = Result(name)
+CELL_LIMIT_S = 600  # one cell, however loaded the machine: past it, the room is called failed
+
+
+async def spawn(hub: Hub, name: str) -> None:
+    """Asks the hub for `name`'s server and waits until the hub says it is ready."""
     await hub.api("POST", f"/hub/api/users/{name}/server")
     while True:
         model = await hub.api("GET", f"/hub/api/users/{name}")
         server = (model.get("servers") or {}).get("")
         if server and server.get("ready"):
-            break
+            return
         if not model.get("pending") and not server:
-            raise RuntimeError(f"{name}'s server did not start: see the hub's log")
+            raise RuntimeError(f"{name}'s server did not start (see hub.log in the run's folder; --keep keeps it)")
         await asyncio.sleep(0.25)
+
+
+class Barrier:
+    """Every learner waits here until all of them are ready, then all press Run All at once
+    (asyncio.Barrier needs Python 3.11; this project supports 3.10)."""
+
+    def __init__(self, parties: int):
+        self.left, self.open = parties, asyncio.Event()
+
+    async def wait(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.open.set()
+        await self.open.wait()
+
+
+async def learner(hub: Hub, name: str, notebook: str, start: float, together: Barrier) -> Result:
+    r = Result(name)
+    await spawn(hub, name)
     r.server_s = time.monotonic() - start
     base = f"/user/{name}"
     path = f"notebooks/{notebook}.ipynb"
@@ -315,17 +407,12 @@ async def learner(hub: Hub, name: str, notebook: str, start: float) -> Result:
         f"ws://127.0.0.1:{hub.port}{base}/api/kernels/{kernel}/channels?session_id={client_session}",
         headers={"Authorization": f"token {hub.token}"}), max_message_size=1 << 28)
     try:
-        msg_id, text = message("kernel_info_request", {}, client_session)
-        await ws.write_message(text)
-        await reply_to(ws, msg_id)
+        await send(ws, client_session, f"{name}'s new kernel")
         r.ready_s = time.monotonic() - start
+        await together.wait()
         t0 = time.monotonic()
         for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
-            msg_id, text = message("execute_request", {
-                "code": cell["source"], "silent": False, "store_history": True,
-                "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}, client_session)
-            await ws.write_message(text)
-            reply, outputs = await reply_to(ws, msg_id)
+            reply, outputs = await send(ws, client_session, f"{name}, code cell {i}", cell["source"])
             r.cells += 1
             expected = {"raises-exception"} & set(cell.get("metadata", {}).get("tags", []))
             failed = reply["content"]["status"] != "ok" or any(
@@ -352,21 +439,40 @@ def make_home(run_dir: Path, name: str) -> None:
     (home / "helpers").symlink_to(ROOT / "helpers")
 
 
+async def settle(run_id: str, names: list[str], limit_s: float = 60) -> None:
+    """Waits until every process of these learners has exited (their servers stop after the
+    DELETE returns), so the next room does not start on a machine still busy with this one."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and set(names) & set(learner_processes(run_id)):
+        await asyncio.sleep(0.25)
+
+
 async def room(hub: Hub, n: int, notebook: str, round_no: int) -> tuple[list[Result], dict[str, int], int]:
     names = [f"r{round_no}-learner{i + 1}" for i in range(n)]
     for name in names:
         make_home(hub.run_dir, name)
         await hub.api("POST", f"/hub/api/users/{name}", ok=(201,))
-    peaks: dict[str, int] = {}
+    peaks = {name: 0 for name in names}
     total = [0]
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_memory(hub.run_id, peaks, total, stop))
     start = time.monotonic()
+    together = Barrier(n)
+    tasks = [asyncio.create_task(learner(hub, nm, notebook, start, together)) for nm in names]
     try:
-        results = await asyncio.gather(*(learner(hub, nm, notebook, start) for nm in names))
+        # The first learner that fails stops the room (the others would wait at the barrier).
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for t in done:
+            if t.exception():
+                raise t.exception()
+        results = [t.result() for t in tasks]
     finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         stop.set()
         await sampler
+    await settle(hub.run_id, names)
     return list(results), peaks, total[0]
 
 
@@ -379,9 +485,7 @@ async def warm_slots(hub: Hub, k: int) -> float:
     name = "warmer"
     make_home(hub.run_dir, name)
     await hub.api("POST", f"/hub/api/users/{name}", ok=(201,))
-    await hub.api("POST", f"/hub/api/users/{name}/server")
-    while not ((await hub.api("GET", f"/hub/api/users/{name}")).get("servers") or {}).get("", {}).get("ready"):
-        await asyncio.sleep(0.25)
+    await spawn(hub, name)
     base = f"/user/{name}"
     setup = (ROOT / "tools" / "setup_cell.rs").read_text()
     t0 = time.monotonic()
@@ -396,11 +500,9 @@ async def warm_slots(hub: Hub, k: int) -> float:
         ws = await websocket_connect(HTTPRequest(
             f"ws://127.0.0.1:{hub.port}{base}/api/kernels/{session['kernel']['id']}/channels?session_id={cs}",
             headers={"Authorization": f"token {hub.token}"}))
+        await send(ws, cs, f"warming kernel {i + 1}")  # as JupyterLab: first, is it up?
         for attempt in (1, 2):  # evcxr's :cache can trip when kernels build at the same moment
-            msg_id, text = message("execute_request", {"code": setup, "silent": False, "store_history": True,
-                                                        "user_expressions": {}, "allow_stdin": False}, cs)
-            await ws.write_message(text)
-            reply, outputs = await reply_to(ws, msg_id)
+            reply, outputs = await send(ws, cs, f"warming kernel {i + 1}, the setup cell", setup)
             if reply["content"]["status"] == "ok":
                 break
             why = first_error(reply, outputs)
@@ -415,6 +517,7 @@ async def warm_slots(hub: Hub, k: int) -> float:
         ws.close()
         await hub.api("DELETE", f"{base}/api/sessions/{session['id']}")
     await hub.api("DELETE", f"/hub/api/users/{name}/server")
+    await settle(hub.run_id, [name])
     return took
 
 
@@ -442,21 +545,23 @@ def report(rows: list[dict], cores: int, notebook: str, machine: str, prep_s: fl
             f"{r['ready_med']:.1f} s / {r['ready_max']:.1f} s | "
             f"{r['run_med']:.1f} s / {r['run_max']:.1f} s | ×{r['run_med'] / base['run_med']:.1f} | "
             f"{mib(r['mem_max'])} / {mib(r['held_max'])} | {mib(r['mem_total'])} | {r['failed']} |")
-    # The capacity rule: the most learners per core whose Run All, and every smaller room's,
-    # stays within twice the time of the first room (one learner alone, by default): a wait a
-    # room tolerates. Memory: the largest peak of any learner, with a 1.5× margin.
+    # The capacity rule: the most learners per core for which every learner's Run All (the
+    # slowest, not the median), in that room and every smaller one, stays within twice the
+    # first room's median time (one learner alone, by default): a wait a room tolerates.
+    # Memory: the largest sampled peak of any learner, with a 1.5× margin.
     fits = 0
     for r in rows:
-        if r["run_med"] > 2 * base["run_med"]:
+        if r["run_max"] > 2 * base["run_med"]:
             break
         fits = r["n"]
     per_core = fits / cores
     per_learner = max(r["mem_max"] for r in rows)
     lines += [
         "",
-        f"Capacity (this machine): Run All stays within 2× of {'alone' if base['n'] == 1 else 'the first room'} up to {per_core:.1f} learners "
+        f"Capacity (this machine): every learner's Run All stays within 2× of "
+        f"{'one learner alone' if base['n'] == 1 else 'the first room'} up to {per_core:.1f} learners "
         f"per core when they all run at once; plan {mib(per_learner * 1.5)} of memory per learner "
-        f"(the peak, {mib(per_learner)}, × 1.5).",
+        f"(the largest sampled peak, {mib(per_learner)}, × 1.5).",
     ]
     return "\n".join(lines)
 
@@ -465,7 +570,7 @@ async def main_async(args) -> int:
     run_id = uuid.uuid4().hex[:12]
     run_dir = Path(tempfile.mkdtemp(prefix="lab-room-"))
     hub = Hub(run_dir, run_id)
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     machine = machine_line()
     slots_dir = Path(os.environ.get("LAB_KERNEL_SLOTS_DIR") or (
         Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -473,11 +578,13 @@ async def main_async(args) -> int:
     say(f"machine: {machine}")
     say(f"a local JupyterHub on {hub.url} (files and logs in {run_dir})")
     hub.start(slots_dir)
-    rows = []
+    rows: list[dict] = []
+    prep_s = 0.0
     try:
         await hub.wait_up(time.monotonic() + 60)
         k = max(args.learners)
-        say(f"warming {k} build slots (the setup cell in {k} kernels at once)")
+        say(f"warming {k} build slot{'s' if k > 1 else ''} (the setup cell in {k} "
+            f"kernel{'s' if k > 1 else ''} at once)")
         prep_s = await warm_slots(hub, k)
         say(f"warm in {prep_s:.0f} s")
         for round_no, n in enumerate(args.learners, 1):
@@ -498,10 +605,11 @@ async def main_async(args) -> int:
             })
             r = rows[-1]
             say(f"  ready {r['ready_med']:.1f} s (max {r['ready_max']:.1f}), Run All {r['run_med']:.1f} s "
-                f"(max {r['run_max']:.1f}), {mib(r['mem_max'])} per learner at most, {len(failed)} failed cells, "
-                f"load {os.getloadavg()[0]:.1f}")
+                f"(max {r['run_max']:.1f}), {mib(r['mem_max'])} per learner at most, {len(failed)} failed cells")
     finally:
         hub.stop()
+        if rows and len(rows) < len(args.learners):
+            print("\nThe rooms measured before it stopped:\n" + report(rows, cores, args.notebook, machine, prep_s))
     text = report(rows, cores, args.notebook, machine, prep_s)
     print("\n" + text)
     out = ROOT / "reports" / "room-rehearsal.md"
@@ -538,6 +646,8 @@ def parse(argv: list[str]):
         p.error(f"--notebook: no notebooks/{args.notebook}.ipynb (one of: {names})")
     if not PROXY.exists():
         p.error("JupyterHub's proxy is not installed: run ./lab.sh rehearse (it installs it)")
+    if not Path("/proc/self/smaps_rollup").exists():
+        p.error("the rehearsal reads processes from Linux's /proc: run it on the Linux server you will teach on")
     return args
 
 
@@ -545,16 +655,16 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     loop = asyncio.new_event_loop()
     task = loop.create_task(main_async(args))
-    loop.add_signal_handler(signal.SIGINT, task.cancel)
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the SSH session dropped
+        loop.add_signal_handler(sig, task.cancel)
     loop.call_later(args.timeout_min * 60, task.cancel)
     try:
         return loop.run_until_complete(task)
     except asyncio.CancelledError:
         say(f"stopped (Ctrl-C, or --timeout-min {args.timeout_min:g} ran out): every process it started is stopped")
         return 1
-    except RuntimeError as e:
-        say(f"error: {e}")
+    except Exception as e:  # one line, never a traceback: the hub's log has the details
+        say(f"error: {type(e).__name__}: {e}" if not isinstance(e, RuntimeError) else f"error: {e}")
         return 1
 
 
