@@ -4,9 +4,9 @@
 
 For each N in turn, N learners arrive at once: each one's server is spawned through the hub's
 REST API, their notebook is opened through the server's contents API, a `rust` kernel is
-started for it (the sessions API, as JupyterLab does), and every code cell is run in order over
-the kernel's websocket, through the hub's proxy, as "Run All" in a browser would. Measured per
-learner:
+started for it (the sessions API, as JupyterLab does); once every learner's kernel answers, all
+of them press Run All together (the worst moment of a day), and every code cell is run in order
+over the kernel's websocket, through the hub's proxy, as in a browser. Measured per learner:
 
     server    from asking for the server until the hub says it is ready (the spawn)
     ready     from asking for the server until the notebook's kernel answers (the learner
@@ -16,17 +16,17 @@ learner:
               evcxr's compiles), as proportional set size (shared pages split among the
               processes that share them), sampled every 0.2 s from /proc
 
-then a capacity table (BENCHMARKS.md explains how to read it). A benchmark, not a gate.
+then a capacity table (docs/instructor.md explains how to read it). A benchmark, not a gate.
 
 The model is "one server, the project installed once": learners are processes of this user
-(JupyterHub's SimpleLocalProcessSpawner, a dummy authenticator), each with their own home and
-their own copy of the notebooks, sharing the installed helper crate and the warm caches (evcxr's
-and the kernel launcher's build slots). Before measuring, as many build slots as the largest N
-are warmed, so every kernel finds the helpers compiled (the prep time is printed: it is what a
-cold server would add to the first notebook).
+(JupyterHub's SimpleLocalProcessSpawner; no logins, only this script's API token), each with
+their own home and their own copy of the notebooks, sharing the installed helper crate and the
+warm caches (evcxr's and the kernel launcher's build slots), as containers of the workshop image
+would. Before measuring, as many build slots as the largest N are warmed, so every kernel finds
+the helpers compiled (the prep time is printed).
 
 Everything listens on 127.0.0.1 only, under one temporary folder; every process it starts is
-stopped at the end, on an error, on Ctrl-C, or when --timeout-min runs out.
+stopped at the end, on an error, on Ctrl-C or a closed terminal, or when --timeout-min runs out.
 """
 from __future__ import annotations
 
@@ -284,7 +284,6 @@ class Result:
     ready_s: float = 0.0
     run_all_s: float = 0.0
     held: int = 0  # memory the learner's processes hold once Run All is done (reading time)
-    cells: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -413,7 +412,6 @@ async def learner(hub: Hub, name: str, notebook: str, start: float, together: Ba
         t0 = time.monotonic()
         for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
             reply, outputs = await send(ws, client_session, f"{name}, code cell {i}", cell["source"])
-            r.cells += 1
             expected = {"raises-exception"} & set(cell.get("metadata", {}).get("tags", []))
             failed = reply["content"]["status"] != "ok" or any(
                 "panicked at" in o["content"].get("text", "") for o in outputs
