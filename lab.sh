@@ -175,14 +175,19 @@ case "${1:-}" in
         say "open site/index.html"
         ;;
     rehearse)
+        shift
+        case " $* " in
+            *" -h "* | *" --help "*)
+                # Help without installing anything (the script's help needs only Python).
+                exec python3 tools/room/rehearse.py --help ;;
+        esac
         setup
         setup_hub
         setup_proxy
-        shift
         exec "$VENV/bin/python" tools/room/rehearse.py "$@"
         ;;
     *)
-        echo "usage: ./lab.sh start | test | setup | site | rehearse" >&2
+        echo "usage: ./lab.sh start | test | setup [hub] | site | rehearse [--help]" >&2
         exit 2
         ;;
 esac

@@ -47,16 +47,17 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jupyter_core.paths import jupyter_data_dir
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from tornado.websocket import websocket_connect
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tools" / "kernel"))
-import launcher  # noqa: E402
-import nbtool  # noqa: E402
+import launcher  # noqa: E402  (standard library only)
+
+try:  # installed by ./lab.sh (.venv/); --help works without them
+    from jupyter_core.paths import jupyter_data_dir
+    from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+except ImportError:
+    jupyter_data_dir = None
 
 VENV_BIN = Path(sys.executable).parent
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -624,7 +625,14 @@ async def main_async(args) -> int:
 
 
 def parse(argv: list[str]):
-    p = argparse.ArgumentParser(prog="./lab.sh rehearse", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="./lab.sh rehearse", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Needs Linux, Rust, Python 3.10+ and Node.js 20+ with npm; ./lab.sh installs the rest.\n"
+               "The table is printed and written to reports/room-rehearsal.md.\n"
+               "More than 8 learners: LAB_KERNEL_SLOTS=32 ./lab.sh rehearse --learners 8,16,30\n"
+               "(about 1 GiB of memory per learner). A heavier notebook: --notebook 08-when-to-use-what\n"
+               "How to read the table: docs/instructor.md, 'A room on one server, and beyond'.")
     p.add_argument("--learners", default="1,2,4,8",
                    help="room sizes to try in turn, comma-separated (default 1,2,4,8)")
     p.add_argument("--notebook", default="00-start-here", help="the notebook every learner runs")
@@ -639,8 +647,10 @@ def parse(argv: list[str]):
     if not args.learners or min(args.learners) < 1 or max(args.learners) > slots:
         p.error(f"--learners: each room size must be between 1 and {slots}, the kernel launcher's "
                 "build slots (LAB_KERNEL_SLOTS=16 ./lab.sh rehearse ... for more)")
+    if jupyter_data_dir is None:
+        p.error("JupyterHub's Python packages are missing: run it as ./lab.sh rehearse, which installs them")
     if not (ROOT / "notebooks" / f"{args.notebook}.ipynb").is_file():
-        names = ", ".join(p.stem for p in nbtool.notebook_paths())
+        names = ", ".join(sorted(q.stem for q in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
         p.error(f"--notebook: no notebooks/{args.notebook}.ipynb (one of: {names})")
     if not PROXY.exists():
         p.error("JupyterHub's proxy is not installed: run ./lab.sh rehearse (it installs it)")
