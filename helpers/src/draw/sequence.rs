@@ -7,12 +7,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, shorten, text_width,
-    time_unit,
+    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour, shorten,
+    text_width, time_unit,
 };
 use crate::error::{Error, Result};
 use crate::message::Message;
-use crate::record::Trace;
+use crate::record::{Kind, Trace};
 
 /// At most this many lifelines are drawn; messages to or from the others are counted.
 const MAX_LIFELINES: usize = 40;
@@ -33,7 +33,9 @@ const LIFELINE: RGBColor = RGBColor(170, 170, 170);
 /// arrow per message from the moment the channel took it to the moment it was received.
 /// A send that had to wait first (a full bounded channel, a rendezvous with no receiver
 /// yet) shows as an orange bar on the sender's lifeline, ending where its arrow starts; a
-/// message nobody received ends in a red cross. Made by
+/// message nobody received ends in a red cross. What each lane was doing meanwhile (its
+/// spans: compute, sleep / I/O, waits, in the timeline's colours) shows as a bar along its
+/// lifeline, under the arrows, with a second legend row naming the kinds drawn. Made by
 /// [`Recorder::sequence`](crate::Recorder::sequence) or [`Trace::sequence`].
 ///
 /// Readable up to 20 or so lifelines; above 300 messages one in every *k* is drawn and a
@@ -155,17 +157,25 @@ impl Sequence {
                 "message labels left out: more than {MAX_LABELS} arrows"
             ));
         }
+        // The spans of the drawn lanes go on their lifelines, so the time axis covers them too.
+        let spans = || trace.lanes()[..lanes].iter().flat_map(|l| &l.spans);
         let end = all
             .iter()
             .map(Message::last)
+            .chain(spans().map(|s| s.end))
             .max()
             .unwrap_or_default()
             .max(Duration::from_nanos(10));
+        let kinds = Kind::ALL
+            .into_iter()
+            .filter(|k| spans().any(|s| s.kind == *k && tall_enough(s, end)))
+            .collect();
         Layout {
             col,
             names,
             stagger,
             drawn: drawn.into_iter().map(|i| visible[i].clone()).collect(),
+            kinds,
             labels,
             end,
             notes,
@@ -179,7 +189,8 @@ impl Sequence {
         let layout = self.layout(trace, width);
         let title = if self.title.is_some() { 30 } else { 0 };
         let header = if layout.stagger { 40 } else { 24 };
-        title + 24 + header + PLOT_PX as u32 + 30 + super::notes_height(&layout.notes, width)
+        let legend = if layout.kinds.is_empty() { 24 } else { 48 };
+        title + legend + header + PLOT_PX as u32 + 30 + super::notes_height(&layout.notes, width)
     }
 
     pub(crate) fn summary(&self) -> String {
@@ -247,6 +258,19 @@ impl Sequence {
             legend.push(("never received".into(), LegendSwatch::Line(LOST, true)));
         }
         draw_legend(&legend_area, &legend)?;
+        // A second row: what the lanes were doing (their spans, drawn along the lifelines).
+        let rest = if layout.kinds.is_empty() {
+            rest
+        } else {
+            let (kinds_area, rest) = rest.split_vertically(24);
+            let kinds: Vec<(String, LegendSwatch)> = layout
+                .kinds
+                .iter()
+                .map(|k| (k.name().to_string(), LegendSwatch::Box(kind_colour(*k))))
+                .collect();
+            draw_legend(&kinds_area, &kinds)?;
+            rest
+        };
         let header_h = if layout.stagger { 40 } else { 24 };
         let (header, rest) = rest.split_vertically(header_h);
         let (plot, rest) = rest.split_vertically(PLOT_PX as u32 + 30);
@@ -317,6 +341,20 @@ impl Sequence {
                 LIFELINE.stroke_width(1),
             ))
             .map_err(drawing)?;
+        }
+
+        // What each lane was doing: its spans as bars along its lifeline, under the arrows
+        // and wider than a blocked send's bar, which is drawn over them.
+        for (i, lane) in trace.lanes()[..layout.names.len()].iter().enumerate() {
+            let x = x_of(i);
+            for s in lane.spans.iter().filter(|s| tall_enough(s, layout.end)) {
+                let (y0, y1) = (y_of(s.start), y_of(s.end));
+                plot.draw(&Rectangle::new(
+                    [pt(x - 6.0, y0), pt(x + 6.0, y1)],
+                    kind_colour(s.kind).filled(),
+                ))
+                .map_err(drawing)?;
+            }
         }
 
         // Messages: the blocked part of each send, then the arrow, then its label. A label
@@ -455,9 +493,17 @@ struct Layout {
     names: Vec<String>,
     stagger: bool,
     drawn: Vec<Message>,
+    /// The kinds of the spans drawn on the lifelines, in the timeline's legend order.
+    kinds: Vec<Kind>,
     labels: bool,
     end: Duration,
     notes: Vec<String>,
+}
+
+/// Whether a span is tall enough to see on a lifeline (2 px) when the time axis ends at `end`;
+/// shorter ones are neither drawn nor named in the legend.
+fn tall_enough(span: &crate::record::Span, end: Duration) -> bool {
+    (span.end - span.start).as_secs_f64() / (end.as_secs_f64() * 1.02) * PLOT_PX >= 2.0
 }
 
 /// Draws a polyline in pixels with an arrowhead at its last point.
@@ -517,6 +563,25 @@ mod tests {
         assert!(text.contains("one in every 7 drawn"), "{text}");
         assert!(text.contains("labels left out"), "{text}");
         assert!(big.to_svg().is_ok());
+    }
+
+    #[test]
+    fn spans_go_on_the_lifelines_with_a_legend_row_for_their_kinds() {
+        let rec = chatty(2, 4);
+        assert!(!rec.sequence().to_svg().unwrap().contains("compute"));
+        let mut lane = rec.lane("worker 0 again");
+        lane.span(crate::Kind::Compute, "crunch", || {
+            std::thread::sleep(std::time::Duration::from_millis(2))
+        });
+        drop(lane);
+        let chart = rec.sequence();
+        let svg = chart.to_svg().unwrap();
+        assert!(svg.contains("compute"), "the kind is named in the legend");
+        assert!(
+            !svg.contains("sleep / I/O"),
+            "only the kinds drawn are named"
+        );
+        assert!(chart.height(960) > chatty(2, 4).sequence().height(960));
     }
 
     #[test]
