@@ -239,7 +239,7 @@ class Hub:
         # Whatever is left (the proxy, a server the hub lost track of, a kernel, a compile):
         # stopped, sweeping until nothing of this run remains (a dying parent can fork).
         for _ in range(50):
-            left = [p for pids in learner_processes(self.run_id).values() for p in pids if p != os.getpid()]
+            left = [p for pids in learner_processes(self.run_id).values() for p in pids]
             if not left:
                 return
             for pid in left:
@@ -290,11 +290,10 @@ class Result:
 
 def message(kind: str, content: dict, session: str) -> tuple[str, str]:
     msg_id = uuid.uuid4().hex
-    channel = "shell"
     return msg_id, json.dumps({
         "header": {"msg_id": msg_id, "msg_type": kind, "session": session, "username": "learner",
                    "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": [],
+        "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": [],
     })
 
 
@@ -460,7 +459,7 @@ async def room(hub: Hub, n: int, notebook: str, round_no: int) -> tuple[list[Res
     tasks = [asyncio.create_task(learner(hub, nm, notebook, start, together)) for nm in names]
     try:
         # The first learner that fails stops the room (the others would wait at the barrier).
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for t in done:
             if t.exception():
                 raise t.exception()
@@ -571,9 +570,7 @@ async def main_async(args) -> int:
     hub = Hub(run_dir, run_id)
     cores = usable_cores()
     machine = machine_line()
-    slots_dir = Path(os.environ.get("LAB_KERNEL_SLOTS_DIR") or (
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        / "concurrency-notebooks" / "kernel-slots"))
+    slots_dir = launcher.slots_root()  # the instructor's warm slots, shared by every learner
     say(f"machine: {machine}")
     say(f"a local JupyterHub on {hub.url} (files and logs in {run_dir})")
     hub.start(slots_dir)

@@ -245,9 +245,9 @@ impl Sequence {
             LegendSwatch::Line(ARROW, false),
         )];
         // Only when some wait is drawn (a pixel or more), so the legend names what is shown.
-        let px_per_sec = PLOT_PX / (layout.end.as_secs_f64() * 1.02);
-        let drawn_wait =
-            |m: &Message| m.handed_over().saturating_sub(m.sent).as_secs_f64() * px_per_sec >= 1.0;
+        let drawn_wait = |m: &Message| {
+            m.handed_over().saturating_sub(m.sent).as_secs_f64() * px_per_sec(layout.end) >= 1.0
+        };
         if layout.drawn.iter().any(drawn_wait) {
             legend.push((
                 "sender blocked (channel full, or waiting for a receiver)".into(),
@@ -503,7 +503,12 @@ struct Layout {
 /// Whether a span is tall enough to see on a lifeline (2 px) when the time axis ends at `end`;
 /// shorter ones are neither drawn nor named in the legend.
 fn tall_enough(span: &crate::record::Span, end: Duration) -> bool {
-    (span.end - span.start).as_secs_f64() / (end.as_secs_f64() * 1.02) * PLOT_PX >= 2.0
+    (span.end - span.start).as_secs_f64() * px_per_sec(end) >= 2.0
+}
+
+/// Pixels per second of the time axis when it ends at `end` (2% of headroom below).
+fn px_per_sec(end: Duration) -> f64 {
+    PLOT_PX / (end.as_secs_f64() * 1.02)
 }
 
 /// Draws a polyline in pixels with an arrowhead at its last point.
