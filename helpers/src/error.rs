@@ -85,7 +85,7 @@ impl std::error::Error for Error {}
 /// # Examples
 ///
 /// ```
-/// fn pool() -> lab::Result<rayon::ThreadPool> {
+/// fn pool() -> lab::Result<lab::Pool> {
 ///     lab::thread_pool(2)
 /// }
 /// assert!(pool().is_ok());

@@ -40,7 +40,8 @@
 //!   number, [`resident_memory`] and [`thread_limits`].
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
 //!   [`encode_frame`], [`for_a_while`] (threads released together, counting until told to
-//!   stop), and thread pools and tokio runtimes a cell creates and drops.
+//!   stop), and thread pools ([`Pool`]) and tokio runtimes a cell creates and drops. A
+//!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
 //! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
 //!   graph), replays, a hand stepper, and random and PCT sampling to compare with.
@@ -77,6 +78,7 @@ pub mod explore;
 mod export;
 pub mod measure;
 pub mod message;
+mod pool;
 pub mod record;
 pub mod scenarios;
 pub mod service;
@@ -94,8 +96,8 @@ pub use measure::{
 pub use message::{Message, Msg};
 pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
 pub use scenarios::{
-    CpuWork, Tally, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
-    spin, thread_pool,
+    CpuWork, Pool, Tally, cores, current_thread_runtime, encode_frame, for_a_while,
+    multi_thread_runtime, spin, thread_pool,
 };
 pub use service::SlowService;
 pub use sync::{TracedGuard, TracedMutex};

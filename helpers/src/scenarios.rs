@@ -10,6 +10,7 @@ use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result, check_count};
+pub use crate::pool::Pool;
 
 /// The most threads a pool or runtime from this crate may have.
 ///
@@ -229,11 +230,18 @@ pub fn encode_frame(index: u32) -> u64 {
 /// it in a cell and drop it there (evcxr's own runtime does not survive between cells).
 /// An error only if the OS refuses what a runtime needs (out of file descriptors).
 ///
+/// A task that panics does not stop the runtime: awaiting its `JoinHandle` gives
+/// `Err(JoinError)` (`is_panic()`). Its tasks run on the calling thread, so the panic
+/// message is Rust's own, with a backtrace.
+///
 /// # Examples
 ///
 /// ```
 /// let rt = lab::current_thread_runtime().unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// let failed = rt.block_on(async { tokio::spawn(async { panic!("oops") }).await });
+/// assert!(failed.unwrap_err().is_panic());
+/// assert_eq!(rt.block_on(async { 2 + 2 }), 4); // still running
 /// ```
 pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -248,22 +256,32 @@ pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
 
 /// A tokio runtime with `workers` worker threads, named `tokio worker 0`, `1`, ...
 ///
+/// A task that panics does not stop the runtime: awaiting its `JoinHandle` gives
+/// `Err(JoinError)` (`is_panic()`), and its worker prints one line, `lab: a task on the
+/// tokio runtime panicked at …`, instead of a backtrace (at most one a second; see
+/// [`Pool`]).
+///
 /// # Examples
 ///
 /// ```
 /// let rt = lab::multi_thread_runtime(2).unwrap();
 /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
+/// let failed = rt.block_on(async { tokio::spawn(async { panic!("oops") }).await });
+/// assert!(failed.unwrap_err().is_panic());
+/// assert_eq!(rt.block_on(async { 2 + 2 }), 4); // still running
 /// assert!(lab::multi_thread_runtime(0).is_err());
 /// ```
 pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
     let workers = check_count("workers", workers, MAX_THREADS, "try lab::cores()")?;
     let next = std::sync::atomic::AtomicUsize::new(0);
+    crate::pool::prepare_runtime();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name_fn(move || {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             format!("tokio worker {i}")
         })
+        .on_thread_start(crate::pool::tokio_marker())
         .enable_all()
         .build()
         .map_err(|e| Error::new(format!("cannot start a tokio runtime: {e}")))
@@ -274,6 +292,11 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
 /// `pool.install(|| ...)`; [`Recorder::thread_lane`](crate::Recorder::thread_lane)
 /// names its threads `worker 0`, `worker 1`, ...
 ///
+/// The [`Pool`] derefs to a `rayon::ThreadPool`. Unlike a pool built with rayon's
+/// defaults, a job spawned on it (`pool.spawn`) that panics does not abort the process
+/// (the kernel): the worker prints one `lab:` line, the pool keeps working, and
+/// [`Pool::check`] returns the panic as an error.
+///
 /// # Examples
 ///
 /// ```
@@ -282,14 +305,14 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
 /// let pool = lab::thread_pool(2).unwrap();
 /// let sum: u64 = pool.install(|| (1..=100u64).into_par_iter().sum());
 /// assert_eq!(sum, 5050);
+/// pool.spawn(|| panic!("a bad job")); // one line on stderr, no abort
+/// while pool.panics() == 0 { std::thread::yield_now() }
+/// assert!(pool.check().unwrap_err().to_string().contains("a bad job"));
 /// assert!(lab::thread_pool(0).is_err());
 /// ```
-pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+pub fn thread_pool(threads: usize) -> Result<Pool> {
     let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::new(format!("cannot start a thread pool: {e}")))
+    Pool::build(threads)
 }
 
 /// How many increments `threads` threads made together in about `window`, from
