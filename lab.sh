@@ -7,10 +7,17 @@
 #                    as a static HTML site (figures included) into site/
 #   ./lab.sh setup hub
 #                    setup, plus JupyterHub's single-user server (for an image behind a hub)
-#   ./lab.sh rehearse [--learners 1,2,4,8]
+#   ./lab.sh singleuser [args]
+#                    what a hub starts for each learner (the workshop image behind
+#                    JupyterHub): the learner's work/ folder made on first start (the
+#                    notebooks copied into it, never overwritten), then jupyterhub-singleuser
+#                    serving it; no setup (the image has done it)
+#   ./lab.sh rehearse [--learners 1,2,4,8] [--notebooks 00-start-here,08-when-to-use-what]
 #                    for instructors: a JupyterHub on this machine with simulated learners,
 #                    then a capacity table (tools/room/rehearse.py; installs JupyterHub into
 #                    .venv/ and its proxy with npm into tools/room/, on first use)
+#   ./lab.sh rehearse --hub-url URL --token T
+#                    the same on the hub you will teach on (needs only .venv/ here)
 #
 # Setup is idempotent: each step checks before it installs, so a second run takes
 # seconds. What it installs:
@@ -39,6 +46,22 @@ check_rust() {
     if [ "$(printf '%s\n%s\n' "$RUST_MIN" "$v" | sort -V | head -n1)" != "$RUST_MIN" ]; then
         die "rustc $v is older than $RUST_MIN, which evcxr $EVCXR_VERSION needs: run 'rustup update stable'"
     fi
+    check_linker
+}
+
+check_linker() {
+    # rustc links with `cc`. conda-forge's C compiler (environment.yml) installs a prefixed
+    # one (x86_64-conda-linux-gnu-cc) and names it in $CC: hand that to cargo, whose
+    # settings every build inherits (evcxr_jupyter's, and every cell the kernel compiles,
+    # since JupyterLab and its kernels are started from here).
+    command -v cc >/dev/null && return
+    if [ -n "${CC:-}" ] && command -v "$CC" >/dev/null; then
+        local host
+        host=$(rustc -vV | sed -n 's/^host: //p' | tr 'a-z.-' 'A-Z__')
+        export "CARGO_TARGET_${host}_LINKER=$(command -v "$CC")"
+        return
+    fi
+    die "no C linker: rustc needs 'cc' (Debian/Ubuntu: apt-get install build-essential; macOS: xcode-select --install; conda: the c-compiler package)"
 }
 
 setup_python() {
@@ -55,6 +78,23 @@ setup_python() {
         "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements.txt
         echo "$want" > "$VENV/.requirements.sha256"
     fi
+    setup_jupyter_config
+}
+
+setup_jupyter_config() {
+    # The project's Jupyter settings (tools/jupyter/: no "fetch Jupyter news?" popup, no
+    # update check, kernels of closed tabs culled) go into the environment's own config
+    # folder, .venv/etc/jupyter, which every Jupyter started from .venv/ reads: ./lab.sh
+    # start, the image's CMD, and the single-user server a hub starts (which never runs
+    # this script). One JupyterLab on every route, with no variable to set.
+    local src dst
+    while IFS= read -r src; do
+        dst="$VENV/etc/jupyter/${src#tools/jupyter/}"
+        if ! cmp -s "$src" "$dst"; then
+            mkdir -p "$(dirname "$dst")"
+            cp "$src" "$dst"
+        fi
+    done < <(find tools/jupyter -type f -name '*.json' | sort)
 }
 
 setup_evcxr() {
@@ -110,6 +150,36 @@ setup_proxy() {
     fi
 }
 
+sets() {
+    # sets ARGS... -- NAME...: does any of ARGS set one of the options NAME (--NAME or
+    # --NAME=value)?
+    local args=() a n
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+    shift
+    for a in ${args[@]+"${args[@]}"}; do
+        for n in "$@"; do
+            case "$a" in "--$n" | "--$n="*) return 0 ;; esac
+        done
+    done
+    return 1
+}
+
+prepare_work() {
+    # A learner's own folder, kept on the hub's persistent volume: the notebooks copied into
+    # it on first start (and any notebook added to the image later; a learner's copy is never
+    # overwritten), beside links to the image's helper crate and README, so that the
+    # notebooks' `:dep lab = { path = "../helpers" }` and links work unchanged there.
+    local work="$1" nb
+    mkdir -p "$work/notebooks" || die "cannot create $work (the learner's volume): is it writable by $(id -un)?"
+    for nb in "$ROOT"/notebooks/*.ipynb; do
+        [ -e "$work/notebooks/${nb##*/}" ] || cp "$nb" "$work/notebooks/"
+    done
+    local link
+    for link in helpers README.md BENCHMARKS.md docs; do
+        [ -e "$work/$link" ] || [ -L "$work/$link" ] || ln -s "$ROOT/$link" "$work/$link"
+    done
+}
+
 run_tests() {
     say "1/5 formatting (cargo fmt --check)"
     cargo fmt --all -- --check
@@ -118,7 +188,7 @@ run_tests() {
     say "3/5 helper crate tests (unit, integration, doc) and its docs"
     cargo test --workspace
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-    say "4/5 benchmark figures (printed, not gated), and a small room rehearsal (a hub, 1 then 2 learners)"
+    say "4/5 benchmark figures (printed, not gated), a small room rehearsal (a hub, 1 then 2 learners), the image's build rehearsal"
     cargo run --release --quiet -p lab-benchmarks --bin record_cost
     cargo run --release --quiet -p lab-benchmarks --bin explore_cost
     setup_hub  # also what the setup test checks: `setup hub`, as the image runs it
@@ -128,7 +198,10 @@ run_tests() {
     else
         say "skipped the room rehearsal: it needs Linux (it reads /proc) and npm (JupyterHub's proxy)"
     fi
-    say "5/5 the kernel launcher, the setup, then every notebook checked and run top to bottom in the rust kernel"
+    # The Dockerfile followed on this machine as a fresh user with an empty home (no container
+    # engine here): its build, then its CMD checked end to end. Says why when it cannot run.
+    "$VENV/bin/python" tools/image/rehearse_build.py
+    say "5/5 the kernel launcher, the setup, JupyterLab started every documented way, then every notebook checked and run top to bottom in the rust kernel"
     LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
 
@@ -141,15 +214,29 @@ case "${1:-}" in
             say "running as root (a container?): passing --allow-root to JupyterLab"
             extra+=(--allow-root)
         fi
-        # The project's own JupyterLab settings (tools/jupyter/labconfig): no "fetch Jupyter
-        # news?" popup greeting a newcomer, no update check calling out.
-        export JUPYTER_CONFIG_PATH="$ROOT/tools/jupyter${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
-        say "opening JupyterLab on notebooks/, on 127.0.0.1 with token login (Ctrl-C twice to stop)"
-        # The repository is the root (so notebooks can link to ../README.md); the browser
-        # opens in notebooks/.
-        exec "$VENV/bin/jupyter" lab --ServerApp.root_dir="$ROOT" \
-            --LabApp.default_url=/lab/tree/notebooks --ServerApp.ip=127.0.0.1 \
-            ${extra[@]+"${extra[@]}"} "$@"
+        # Our defaults, each only where the user's own arguments do not set it (JupyterLab
+        # refuses an option given twice, e.g. the image's --ServerApp.ip=0.0.0.0): the
+        # repository as the root (so notebooks can link to ../README.md), the browser opened
+        # in notebooks/, and 127.0.0.1 only.
+        sets "$@" -- ServerApp.root_dir notebook-dir ServerApp.notebook_dir \
+            || extra+=(--ServerApp.root_dir="$ROOT")
+        sets "$@" -- LabApp.default_url ServerApp.default_url \
+            || extra+=(--LabApp.default_url=/lab/tree/notebooks)
+        sets "$@" -- ip ServerApp.ip || extra+=(--ServerApp.ip=127.0.0.1)
+        say "opening JupyterLab on notebooks/, with token login (Ctrl-C twice to stop)"
+        exec "$VENV/bin/jupyter" lab ${extra[@]+"${extra[@]}"} "$@"
+        ;;
+    singleuser)
+        # The hub's command for each learner (docs/instructor.md); the image is set up already.
+        shift
+        [ -x "$VENV/bin/jupyterhub-singleuser" ] \
+            || die "jupyterhub-singleuser is not installed: run ./lab.sh setup hub first (the image's build does)"
+        work="${LAB_WORK_DIR:-$ROOT/work}"
+        prepare_work "$work"
+        extra=()
+        sets "$@" -- ServerApp.root_dir notebook-dir ServerApp.notebook_dir \
+            || extra+=(--ServerApp.root_dir="$work")
+        exec "$VENV/bin/jupyterhub-singleuser" ${extra[@]+"${extra[@]}"} "$@"
         ;;
     test)
         # The tests register the `rust` kernelspec in this checkout's own Jupyter data folder,
@@ -180,6 +267,11 @@ case "${1:-}" in
             *" -h "* | *" --help "*)
                 # Help without installing anything (the script's help needs only Python).
                 exec python3 tools/room/rehearse.py --help ;;
+            *" --hub-url "* | *" --hub-url="*)
+                # An existing hub: no local hub, proxy or kernel to install, only the Python
+                # environment the script runs in.
+                setup_python
+                exec "$VENV/bin/python" tools/room/rehearse.py "$@" ;;
         esac
         setup
         setup_hub
@@ -187,7 +279,7 @@ case "${1:-}" in
         exec "$VENV/bin/python" tools/room/rehearse.py "$@"
         ;;
     *)
-        echo "usage: ./lab.sh start | test | setup [hub] | site | rehearse [--help]" >&2
+        echo "usage: ./lab.sh start | test | setup [hub] | site | rehearse [--help] | singleuser" >&2
         exit 2
         ;;
 esac
