@@ -22,7 +22,6 @@ use std::fmt;
 use std::io::Write;
 use std::ops::Deref;
 use std::panic::PanicHookInfo;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -31,9 +30,11 @@ use crate::error::{Error, Result};
 /// The most panics a [`Pool`] keeps the message of (it still counts the rest).
 const KEPT: usize = 16;
 
-/// After a pool or runtime prints a panic's line, it prints none for this long: a
-/// parallel iterator whose closure panics on many items fails on many threads at once.
-const QUIET: Duration = Duration::from_secs(1);
+/// A parallel iterator whose closure panics on many items fails on many threads at once,
+/// from one place in the code: a pool or runtime prints the first of those panics, and
+/// no other from the same place until none has come for this long. A panic from another
+/// place is always printed (one handed back to a cell may be all that the cell shows).
+const QUIET: Duration = Duration::from_millis(250);
 
 /// A rayon thread pool whose spawned jobs may panic without taking the process down.
 ///
@@ -51,9 +52,13 @@ const QUIET: Duration = Duration::from_secs(1);
 ///
 /// Either way the worker prints one line, `lab: a job on rayon pool worker 1 (of 2)
 /// panicked at …: <message> (the kernel keeps running; fix the job and run the cell
-/// again)`, instead of a backtrace; at most one a second per pool, as a parallel
-/// iterator may fail on many items at once. A job that panics after its cell has ended
-/// prints that line under the next cell that runs (evcxr shows late output there).
+/// again)`, instead of a backtrace: one line for a burst of panics from one place, as
+/// when a parallel iterator fails on many items. A job that panics after its cell has
+/// ended prints that line under the next cell that runs (evcxr shows late output there).
+///
+/// Build the pool in the cell that uses it. evcxr links a copy of rayon into each cell,
+/// and `install`, `scope` and `join` from a later cell fail inside rayon (the other
+/// cell's copy runs the pool's threads); the `lab:` line then says so.
 ///
 /// # Examples
 ///
@@ -203,33 +208,26 @@ pub(crate) enum Role {
     Tokio,
 }
 
-/// When a pool or runtime last printed a panic's line, shared by its threads.
+/// Where a pool's or runtime's threads last panicked, and when; shared by its threads.
 struct Quiet {
-    start: Instant,
-    /// Milliseconds from `start` to the last line printed; `u64::MAX` before the first.
-    last_ms: AtomicU64,
+    last: Mutex<Option<(String, Instant)>>,
 }
 
 impl Quiet {
     fn new() -> Quiet {
         Quiet {
-            start: Instant::now(),
-            last_ms: AtomicU64::new(u64::MAX),
+            last: Mutex::new(None),
         }
     }
 
-    /// Whether a line may be printed now (then none for [`QUIET`]).
-    fn may_print(&self) -> bool {
-        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
-        let last = self.last_ms.load(Ordering::Relaxed);
-        let quiet_ms = QUIET.as_millis() as u64;
-        if last != u64::MAX && now.saturating_sub(last) < quiet_ms {
-            return false;
-        }
-        // Of two threads that panic together, one prints.
-        self.last_ms
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
+    /// Whether to print the line of a panic at `location`: not if the last panic was
+    /// there too, less than [`QUIET`] ago.
+    fn may_print(&self, location: &str) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let repeat = matches!(&*last, Some((at, when)) if at == location && now - *when < QUIET);
+        *last = Some((location.to_string(), now));
+        !repeat
     }
 }
 
@@ -256,10 +254,27 @@ fn this_threads_mark() -> Option<(Role, Arc<Quiet>)> {
 
 /// The one line printed when a job panics on one of this crate's threads.
 pub(crate) fn panic_line(role: Role, location: &str, message: &str) -> String {
+    // `install`, `scope` or `join` on a pool that an earlier cell built: that cell's copy
+    // of rayon runs the pool's threads, this cell's copy cannot find them (evcxr links a
+    // copy of every crate into each cell) and fails this assertion inside rayon.
+    let other_cell = location.contains("rayon-core") && message.contains("worker_thread.is_null()");
+    let what_to_do = if other_cell {
+        "this pool was built in another cell, and each cell has its own copy of rayon: build \
+         the pool in the cell that uses it"
+    } else {
+        "fix the job and run the cell again"
+    };
     let line = match role {
         Role::Rayon { index, threads } => format!(
             "lab: a job on rayon pool worker {index} (of {threads}) panicked at {location}: \
-             {message} (the kernel keeps running; fix the job and run the cell again)"
+             {message} (the kernel keeps running; {what_to_do})"
+        ),
+        // A timer or socket from a later cell's copy of tokio finds no reactor on the
+        // threads of a runtime (built with every driver) that an earlier cell built.
+        Role::Tokio if message.contains("no reactor running") => format!(
+            "lab: a task on the tokio runtime panicked at {location}: {message} (the runtime \
+             keeps running; it was built in another cell, and each cell has its own copy of \
+             tokio: build the runtime in the cell that uses it)"
         ),
         Role::Tokio => format!(
             "lab: a task on the tokio runtime panicked at {location}: {message} (the runtime \
@@ -288,8 +303,8 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// - It only acts on threads that one of this crate's pools or runtimes started (a
 ///   thread-local mark set by their start handler); the cell's own thread, `std` threads,
 ///   rayon's global pool and evcxr's runtime see the previous hook, as before.
-/// - Of the panics on one pool or runtime, it prints the first line, then none for
-///   [`QUIET`].
+/// - Of a burst of panics from one place on one pool or runtime, it prints the first
+///   (see [`QUIET`]).
 /// - It outlives the pool, but does nothing once the pool's threads have ended: their
 ///   marks end with them.
 /// - evcxr links a copy of this crate into each cell, so each cell that builds a pool
@@ -304,11 +319,13 @@ fn install_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
             match this_threads_mark() {
-                Some((_, quiet)) if !quiet.may_print() => {}
-                Some((role, _)) => {
+                Some((role, quiet)) => {
                     let location = info
                         .location()
                         .map_or_else(|| "an unknown place".to_string(), ToString::to_string);
+                    if !quiet.may_print(&location) {
+                        return;
+                    }
                     let line = panic_line(role, &location, &payload_text(info.payload()));
                     // Never panic in a hook (that aborts): a failed write is dropped.
                     let _ = writeln!(std::io::stderr().lock(), "{line}");
@@ -343,16 +360,28 @@ mod tests {
         );
         // The notebook harness looks for "panicked at" to catch a cell that panics.
         assert!(panic_line(Role::Tokio, "x:1:1", "m").contains("panicked at"));
+        // What rayon says when a cell installs on a pool from another cell.
+        let at = "/root/.cargo/registry/src/x/rayon-core-1.13.0/src/registry.rs:530:21";
+        let why = "assertion failed: injected && !worker_thread.is_null()";
+        assert!(panic_line(role, at, why).ends_with("build the pool in the cell that uses it)"));
+        let why = "there is no reactor running, must be called from the context of a Tokio 1.x \
+                   runtime";
+        let line = panic_line(Role::Tokio, "src/lib.rs:9:9", why);
+        assert!(
+            line.ends_with("build the runtime in the cell that uses it)"),
+            "{line}"
+        );
     }
 
     #[test]
-    fn a_second_line_waits_for_quiet() {
+    fn a_burst_from_one_place_prints_once() {
         let quiet = Quiet::new();
-        assert!(quiet.may_print());
-        assert!(!quiet.may_print());
-        quiet.last_ms.store(0, Ordering::Relaxed);
+        assert!(quiet.may_print("a.rs:1:1"));
+        assert!(!quiet.may_print("a.rs:1:1"));
+        assert!(quiet.may_print("b.rs:2:2"), "another place always prints");
+        assert!(quiet.may_print("a.rs:1:1"));
         std::thread::sleep(QUIET + Duration::from_millis(20));
-        assert!(quiet.may_print());
+        assert!(quiet.may_print("a.rs:1:1"), "after a quiet spell, again");
     }
 
     #[test]

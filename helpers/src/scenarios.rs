@@ -258,8 +258,7 @@ pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
 ///
 /// A task that panics does not stop the runtime: awaiting its `JoinHandle` gives
 /// `Err(JoinError)` (`is_panic()`), and its worker prints one line, `lab: a task on the
-/// tokio runtime panicked at …`, instead of a backtrace (at most one a second; see
-/// [`Pool`]).
+/// tokio runtime panicked at …`, instead of a backtrace (see [`Pool`]).
 ///
 /// # Examples
 ///
