@@ -1,12 +1,18 @@
 //! The step language: parsing a thread's lines and compiling them to instructions.
 //!
 //! One line is one step, executed indivisibly. Names declared with `Program::shared` are
-//! shared variables; any other name on the left of `=` (or read in an expression) is a
-//! local of the thread, starting at 0. Locks and critical sections have their own names.
+//! shared variables; any other name on the left of `=` is a local of the thread, starting
+//! at 0. Locks and critical sections have their own names.
+//!
+//! A thread is checked before it is unrolled: its size (nested `repeat`s multiply) against
+//! the limit, and its names, so that a typo (a local read before any step sets it, or set
+//! and never read with a name a letter off a shared variable's) is an error, not a new
+//! local that quietly changes the program.
 
 use std::fmt;
 
-use super::Step;
+use super::{MAX_STEPS_PER_THREAD, Step};
+use crate::draw::fmt_count;
 
 /// An expression over numbers, shared variables and the thread's locals.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,11 +124,29 @@ fn intern(list: &mut Vec<String>, name: &str) -> usize {
     }
 }
 
-/// A statement before compiling: blocks still nested.
+/// A statement before compiling: blocks still nested. `line` is the step's number in
+/// its thread (from 1); `reads` are the locals it reads, before it writes any.
 enum Stmt {
-    Simple(Ins, String),
-    If(Expr, String, Vec<Stmt>, Vec<Stmt>),
+    Simple {
+        ins: Ins,
+        text: String,
+        line: usize,
+        reads: Vec<usize>,
+    },
+    If {
+        head: Head,
+        then: Vec<Stmt>,
+        otherwise: Vec<Stmt>,
+    },
     Repeat(usize, Vec<Stmt>),
+}
+
+/// The line that opens an `if` block.
+struct Head {
+    cond: Expr,
+    text: String,
+    line: usize,
+    reads: Vec<usize>,
 }
 
 /// The most times a `repeat` block may run (the loop is unrolled).
@@ -135,42 +159,64 @@ pub(crate) fn compile(
     names: &mut Names,
 ) -> std::result::Result<Code, String> {
     let mut locals = Vec::new();
+    // The one local of the first version's steps, which read it before writing it.
+    let mut legacy_local = None;
     let mut stack: Vec<(Block, Vec<Stmt>)> = vec![(Block::Top, Vec::new())];
     for (i, step) in steps.iter().enumerate() {
-        let at = |e: String| format!("thread {thread:?}, step {}: {e}", i + 1);
-        let line = match step {
+        let line = i + 1;
+        let at = |e: String| format!("thread {thread:?}, step {line}: {e}");
+        let text = match step {
             Step::Line(text) => text.trim().to_string(),
             other => {
                 let ins = legacy(other, names, &mut locals).map_err(at)?;
-                stack
-                    .last_mut()
-                    .expect("top")
-                    .1
-                    .push(Stmt::Simple(ins, other.to_string()));
+                legacy_local = Some(intern(&mut locals, "local"));
+                stack.last_mut().expect("top").1.push(Stmt::Simple {
+                    ins,
+                    text: other.to_string(),
+                    line,
+                    reads: Vec::new(),
+                });
                 continue;
             }
         };
-        let mut p = Parser::new(&line, names, &mut locals);
-        match p.line().map_err(at)? {
-            Parsed::Stmt(ins) => stack
-                .last_mut()
-                .expect("top")
-                .1
-                .push(Stmt::Simple(ins, line.clone())),
-            Parsed::OpenIf(cond) => stack.push((Block::If(cond, line.clone()), Vec::new())),
+        let mut p = Parser::new(&text, names, &mut locals);
+        let parsed = p.line().map_err(at)?;
+        let reads = std::mem::take(&mut p.reads);
+        match parsed {
+            Parsed::Stmt(ins) => stack.last_mut().expect("top").1.push(Stmt::Simple {
+                ins,
+                text,
+                line,
+                reads,
+            }),
+            Parsed::OpenIf(cond) => stack.push((
+                Block::If(Head {
+                    cond,
+                    text,
+                    line,
+                    reads,
+                }),
+                Vec::new(),
+            )),
             Parsed::OpenRepeat(n) => stack.push((Block::Repeat(n), Vec::new())),
             Parsed::Else => match stack.pop() {
-                Some((Block::If(cond, text), then)) => {
-                    stack.push((Block::Else(cond, text, then), Vec::new()))
-                }
+                Some((Block::If(head), then)) => stack.push((Block::Else(head, then), Vec::new())),
                 _ => return Err(at("`} else {` without an open `if ... {`".into())),
             },
             Parsed::Close => {
                 let (block, body) = stack.pop().expect("top");
                 let stmt = match block {
                     Block::Top => return Err(at("`}` without an open block".into())),
-                    Block::If(cond, text) => Stmt::If(cond, text, body, Vec::new()),
-                    Block::Else(cond, text, then) => Stmt::If(cond, text, then, body),
+                    Block::If(head) => Stmt::If {
+                        head,
+                        then: body,
+                        otherwise: Vec::new(),
+                    },
+                    Block::Else(head, then) => Stmt::If {
+                        head,
+                        then,
+                        otherwise: body,
+                    },
                     Block::Repeat(n) => Stmt::Repeat(n, body),
                 };
                 stack.last_mut().expect("top").1.push(stmt);
@@ -183,6 +229,22 @@ pub(crate) fn compile(
         ));
     }
     let body = stack.pop().expect("top").1;
+    // Counted before unrolling: nested `repeat`s multiply, and unrolling 16^8 copies of
+    // a line would exhaust the memory long before the limit was checked.
+    let size = size(&body);
+    if size == 0 {
+        return Err(format!(
+            "thread {thread:?} has no steps (its repeat blocks are empty): give it at least one"
+        ));
+    }
+    if size > MAX_STEPS_PER_THREAD as u64 {
+        return Err(format!(
+            "thread {thread:?} has {} steps (repeat blocks unrolled); the explorer takes at most \
+             {MAX_STEPS_PER_THREAD}: use fewer steps or smaller repeat counts",
+            fmt_count(size)
+        ));
+    }
+    check_names(thread, &body, names, &locals, legacy_local)?;
     let mut code = Code {
         ins: Vec::new(),
         text: Vec::new(),
@@ -194,15 +256,223 @@ pub(crate) fn compile(
 
 enum Block {
     Top,
-    If(Expr, String),
-    Else(Expr, String, Vec<Stmt>),
+    If(Head),
+    Else(Head, Vec<Stmt>),
     Repeat(usize),
+}
+
+/// How many instructions `body` unrolls to (saturating: only compared with the limit).
+fn size(body: &[Stmt]) -> u64 {
+    body.iter()
+        .map(|stmt| match stmt {
+            Stmt::Simple { .. } => 1,
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                let other = if otherwise.is_empty() {
+                    0
+                } else {
+                    1 + size(otherwise)
+                };
+                (1 + size(then)).saturating_add(other)
+            }
+            Stmt::Repeat(n, inner) => (*n as u64).saturating_mul(size(inner)),
+        })
+        .fold(0, u64::saturating_add)
+}
+
+/// The local an instruction writes, if any.
+fn writes(ins: &Ins) -> Option<usize> {
+    match ins {
+        Ins::Assign(Place::Local(i), _)
+        | Ins::TryLock(Place::Local(i), _)
+        | Ins::Cas {
+            into: Place::Local(i),
+            ..
+        } => Some(*i),
+        _ => None,
+    }
+}
+
+/// Refuses what is almost surely a typo: reading a local that no earlier step of the
+/// thread sets (`counter = countr + 1`, `check redy == 0`), or setting a local that no
+/// step reads whose name is a letter or two from a shared variable's (`countr = 1`).
+///
+/// "Earlier" is in the order the steps run: a write later in a `repeat` body comes
+/// before a read in the body's next round (a local starts at 0, so a loop may rely on
+/// that); a write in either branch of an `if` counts after it.
+fn check_names(
+    thread: &str,
+    body: &[Stmt],
+    names: &Names,
+    locals: &[String],
+    legacy_local: Option<usize>,
+) -> std::result::Result<(), String> {
+    let mut written = vec![false; locals.len()];
+    let mut read = vec![false; locals.len()];
+    if let Some(l) = legacy_local {
+        written[l] = true;
+        read[l] = true;
+    }
+    if let Err((line, local)) = flow(body, &mut written, &mut read) {
+        let name = &locals[local];
+        let hint = match nearest(name, &names.shared) {
+            Some(shared) => format!("did you mean {shared:?}? If not, to"),
+            None => "to".into(),
+        };
+        return Err(format!(
+            "thread {thread:?}, step {line}: {name:?} is neither a shared variable nor set by an \
+             earlier step of {thread}: {hint} declare a shared variable use .shared({name:?}, 0); \
+             for a local, set it first ({name} = 0)"
+        ));
+    }
+    // A local set but never read: harmless (a replay's table shows it), unless its name
+    // is that close to a shared variable's.
+    let mut unread = Vec::new();
+    first_writes(body, &read, &mut unread);
+    for (line, local) in unread {
+        let name = &locals[local];
+        if let Some(shared) = nearest(name, &names.shared).filter(|s| close(name, s)) {
+            return Err(format!(
+                "thread {thread:?}, step {line}: sets {name:?}, a local of {thread} that no step \
+                 reads: did you mean the shared variable {shared:?}?"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Walks `body` in the order it runs; the first read of a local not yet written, as
+/// (line, local), is an error. Marks every local read in `read`.
+fn flow(
+    body: &[Stmt],
+    written: &mut Vec<bool>,
+    read: &mut [bool],
+) -> std::result::Result<(), (usize, usize)> {
+    let uses = |reads: &[usize], line: usize, written: &[bool], read: &mut [bool]| {
+        for &r in reads {
+            read[r] = true;
+            if !written[r] {
+                return Err((line, r));
+            }
+        }
+        Ok(())
+    };
+    for stmt in body {
+        match stmt {
+            Stmt::Simple {
+                ins, line, reads, ..
+            } => {
+                uses(reads, *line, written, read)?;
+                if let Some(w) = writes(ins) {
+                    written[w] = true;
+                }
+            }
+            Stmt::If {
+                head,
+                then,
+                otherwise,
+            } => {
+                uses(&head.reads, head.line, written, read)?;
+                let mut other = written.clone();
+                flow(then, written, read)?;
+                flow(otherwise, &mut other, read)?;
+                for (w, o) in written.iter_mut().zip(other) {
+                    *w |= o;
+                }
+            }
+            Stmt::Repeat(n, inner) => {
+                if *n > 1 {
+                    mark_writes(inner, written);
+                }
+                flow(inner, written, read)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn mark_writes(body: &[Stmt], written: &mut [bool]) {
+    for stmt in body {
+        match stmt {
+            Stmt::Simple { ins, .. } => {
+                if let Some(w) = writes(ins) {
+                    written[w] = true;
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                mark_writes(then, written);
+                mark_writes(otherwise, written);
+            }
+            Stmt::Repeat(_, inner) => mark_writes(inner, written),
+        }
+    }
+}
+
+/// The first step that writes each local never read, as (line, local), in line order.
+fn first_writes(body: &[Stmt], read: &[bool], out: &mut Vec<(usize, usize)>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Simple { ins, line, .. } => {
+                if let Some(w) = writes(ins).filter(|&w| !read[w])
+                    && out.iter().all(|&(_, l)| l != w)
+                {
+                    out.push((*line, w));
+                }
+            }
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                first_writes(then, read, out);
+                first_writes(otherwise, read, out);
+            }
+            Stmt::Repeat(_, inner) => first_writes(inner, read, out),
+        }
+    }
+    out.sort();
+}
+
+/// The shared variable whose name is nearest to `name` (edit distance; the first
+/// declared on a tie), if any is declared.
+fn nearest<'n>(name: &str, shared: &'n [String]) -> Option<&'n str> {
+    shared
+        .iter()
+        .min_by_key(|s| distance(name, s))
+        .map(String::as_str)
+}
+
+/// Whether `name` is close enough to shared variable `shared` to be a typo of it: at
+/// most two edits, and no more than a third of its letters (`countr` for `counter`,
+/// not `b` for `a`).
+fn close(name: &str, shared: &str) -> bool {
+    let d = distance(&name.to_lowercase(), &shared.to_lowercase());
+    d <= 2 && 3 * d <= shared.chars().count()
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions of one letter.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + (ca != cb) as usize)
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn emit(body: &[Stmt], code: &mut Code) {
     for stmt in body {
         match stmt {
-            Stmt::Simple(ins, text) => {
+            Stmt::Simple { ins, text, .. } => {
                 code.ins.push(ins.clone());
                 code.text.push(text.clone());
             }
@@ -211,11 +481,16 @@ fn emit(body: &[Stmt], code: &mut Code) {
                     emit(inner, code);
                 }
             }
-            Stmt::If(cond, text, then, otherwise) => {
+            Stmt::If {
+                head,
+                then,
+                otherwise,
+            } => {
+                let cond = &head.cond;
                 let jump = code.ins.len();
                 code.ins.push(Ins::JumpUnless(cond.clone(), 0));
                 code.text
-                    .push(text.trim_end_matches('{').trim().to_string());
+                    .push(head.text.trim_end_matches('{').trim().to_string());
                 emit(then, code);
                 if otherwise.is_empty() {
                     let end = code.ins.len();
@@ -289,6 +564,8 @@ struct Parser<'a> {
     at: usize,
     names: &'a mut Names,
     locals: &'a mut Vec<String>,
+    /// The locals this line reads, in order.
+    reads: Vec<usize>,
     bad: Option<String>,
 }
 
@@ -341,6 +618,7 @@ impl<'a> Parser<'a> {
             at: 0,
             names,
             locals,
+            reads: Vec::new(),
             bad,
         }
     }
@@ -506,7 +784,10 @@ impl<'a> Parser<'a> {
                     let rhs = self.expr()?;
                     let current = match target {
                         Place::Shared(i) => Expr::Shared(i),
-                        Place::Local(i) => Expr::Local(i),
+                        Place::Local(i) => {
+                            self.reads.push(i);
+                            Expr::Local(i)
+                        }
                     };
                     Parsed::Stmt(Ins::Assign(
                         target,
@@ -598,7 +879,11 @@ impl<'a> Parser<'a> {
             Some(Tok::Name(n)) if n == "false" => Ok(Expr::Num(0)),
             Some(Tok::Name(n)) => Ok(match self.names.shared(&n) {
                 Some(i) => Expr::Shared(i),
-                None => Expr::Local(intern(self.locals, &n)),
+                None => {
+                    let i = intern(self.locals, &n);
+                    self.reads.push(i);
+                    Expr::Local(i)
+                }
             }),
             Some(Tok::Sym("-")) => Ok(Expr::Neg(Box::new(self.unary()?))),
             Some(Tok::Sym("!")) => Ok(Expr::Not(Box::new(self.unary()?))),

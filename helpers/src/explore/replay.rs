@@ -1,6 +1,8 @@
 //! Running one schedule by hand: the stepper, and the table it builds.
 
-use super::{Compiled, Ending, Next};
+use super::lang::Ins;
+use super::machine::Machine;
+use super::outcome::End;
 use crate::draw::Table;
 use crate::error::{Error, Result};
 
@@ -22,17 +24,17 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Stepper {
-    program: Compiled,
+    program: Machine,
     state: Vec<i64>,
     rows: Vec<Vec<String>>,
     /// Set when a step failed (a check, a critical section) or deadlocked: the run is over.
-    over: Option<(String, Ending)>,
+    over: Option<End>,
     /// Why the last move given to [`play`](Stepper::play) was refused.
     refused: Option<String>,
 }
 
 impl Stepper {
-    pub(crate) fn new(program: Compiled) -> Stepper {
+    pub(crate) fn new(program: Machine) -> Stepper {
         Stepper {
             state: program.start(),
             program,
@@ -82,9 +84,10 @@ impl Stepper {
     pub fn step(&mut self, name: &str) -> Result<Replay> {
         let p = &self.program;
         let t = p.thread_index(name)?;
-        if let Some((outcome, _)) = &self.over {
+        if let Some(end) = &self.over {
             return Err(Error::new(format!(
-                "the run is over ({outcome}): make a new stepper to try another schedule"
+                "the run is over ({}): make a new stepper to try another schedule",
+                p.label(end)
             )));
         }
         let Some(text) = p.next_text(&self.state, t).map(str::to_string) else {
@@ -100,18 +103,9 @@ impl Stepper {
                 self.movable_text()
             )));
         }
-        let state = match p.step(&self.state, t) {
-            Next::Moved(s) => s,
-            Next::Failed(why, s) => {
-                self.over = Some((why, Ending::Failed));
-                s
-            }
-            Next::SelfDeadlock(why, s) => {
-                self.over = Some((why, Ending::Deadlock));
-                s
-            }
-        };
+        let (state, end) = p.step(&self.state, t);
         self.state = state;
+        self.over = end;
         let mut row = vec![(self.rows.len() + 1).to_string(), name.to_string(), text];
         for u in 0..p.threads.len() {
             row.extend(p.locals(&self.state, u).iter().map(|v| v.to_string()));
@@ -123,18 +117,16 @@ impl Stepper {
 
     fn why_waiting(&self, t: usize) -> String {
         let p = &self.program;
-        let text = p.next_text(&self.state, t).unwrap_or("");
-        if let Some(lock) = text.strip_prefix("lock ") {
-            let holder = (0..p.threads.len())
-                .find(|&u| p.holds(&self.state, u, lock.trim()))
-                .map_or("another thread".to_string(), |u| format!("{:?}", p.name(u)));
-            format!("{holder} holds {}", lock.trim())
-        } else if text.starts_with("wait until") {
-            "its condition is false now".to_string()
-        } else if text.starts_with("acquire") {
-            "the count is 0".to_string()
-        } else {
-            "blocked".to_string()
+        match p.next_ins(&self.state, t) {
+            Some(Ins::Lock(l)) => {
+                let holder = p
+                    .holder(&self.state, *l)
+                    .map_or("another thread".to_string(), |u| format!("{:?}", p.name(u)));
+                format!("{holder} holds {}", p.names.locks[*l])
+            }
+            Some(Ins::WaitUntil(_)) => "its condition is false now".to_string(),
+            Some(Ins::Acquire(_)) => "the count is 0".to_string(),
+            _ => "blocked".to_string(),
         }
     }
 
@@ -183,8 +175,8 @@ impl Stepper {
         }
         header.extend(p.names.shared.iter().map(|n| format!("{n} (shared)")));
         let outcome = match &self.over {
-            Some((why, _)) => why.clone(),
-            None => p.ending(&self.state).0,
+            Some(end) => p.label(end),
+            None => p.label(&p.ending(&self.state)),
         };
         Replay {
             header,
@@ -205,17 +197,6 @@ impl Stepper {
     /// ```
     pub fn evcxr_display(&self) {
         self.replay().evcxr_display();
-    }
-}
-
-impl Compiled {
-    /// Whether thread `t` holds the lock called `lock`.
-    fn holds(&self, s: &[i64], t: usize, lock: &str) -> bool {
-        self.names
-            .locks
-            .iter()
-            .position(|l| l == lock)
-            .is_some_and(|l| s[self.threads.len() + l] == t as i64 + 1)
     }
 }
 

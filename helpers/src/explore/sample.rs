@@ -1,8 +1,11 @@
-//! Sampling schedules instead of counting them all: uniformly random choices, or PCT.
+//! The sampled search: some schedules, chosen by uniformly random choices or by PCT, and
+//! what they found ([`Samples`]).
 
 use std::fmt::{self, Write as _};
 
-use super::{Compiled, Ending, Next, Outcome, Tally};
+use super::Outcome;
+use super::machine::Machine;
+use super::outcome::Tally;
 use crate::draw::Bars;
 use crate::draw::fmt_count;
 use crate::error::{Error, Result};
@@ -76,7 +79,7 @@ pub struct Samples {
 }
 
 pub(crate) fn sample(
-    program: Compiled,
+    program: Machine,
     scheduler: Scheduler,
     runs: usize,
     seed: u64,
@@ -100,7 +103,7 @@ pub(crate) fn sample(
     let steps = program.steps().max(1);
     let mut rng = SplitMix(seed);
     let mut tally = Tally::default();
-    let mut labels: Vec<String> = Vec::with_capacity(runs);
+    let mut ended: Vec<u32> = Vec::with_capacity(runs);
     for _ in 0..runs {
         // PCT: distinct random priorities depth..depth+n (higher runs first), and
         // depth-1 change points among the steps.
@@ -118,11 +121,10 @@ pub(crate) fn sample(
         }
         let mut state = program.start();
         let mut path: Vec<usize> = Vec::new();
-        let (label, ending, end) = loop {
+        let end = loop {
             let movable: Vec<usize> = (0..n).filter(|&t| program.can_move(&state, t)).collect();
             if movable.is_empty() {
-                let (label, ending) = program.ending(&state);
-                break (label, ending, state);
+                break program.ending(&state);
             }
             let t = match scheduler {
                 Scheduler::Random => movable[rng.below(movable.len())],
@@ -146,33 +148,18 @@ pub(crate) fn sample(
                 }
             };
             path.push(t);
-            match program.step(&state, t) {
-                Next::Moved(next) => state = next,
-                Next::Failed(label, end) => break (label, Ending::Failed, end),
-                Next::SelfDeadlock(label, end) => break (label, Ending::Deadlock, end),
+            let (next, end) = program.step(&state, t);
+            state = next;
+            if let Some(end) = end {
+                break end;
             }
         };
         let names = || path.iter().map(|&t| program.name(t).to_string()).collect();
-        tally.add(
-            label.clone(),
-            ending,
-            1,
-            || program.values(&end),
-            names,
-            path.len(),
-        )?;
-        labels.push(label);
+        let i = tally.add(end, 1, || program.values(&state), names, path.len())?;
+        ended.push(i as u32);
     }
-    let outcomes = tally.sorted();
-    let runs = labels
-        .iter()
-        .map(|l| {
-            outcomes
-                .iter()
-                .position(|o| &o.label == l)
-                .expect("tallied") as u32
-        })
-        .collect();
+    let (outcomes, rank) = tally.sorted(&program);
+    let runs = ended.iter().map(|&i| rank[i as usize] as u32).collect();
     Ok(Samples {
         scheduler,
         seed,
@@ -211,6 +198,14 @@ impl Samples {
             .iter()
             .position(|&i| pred(&self.outcomes[i as usize]))
             .map(|i| i + 1)
+    }
+
+    /// The run (1 for the first) that first ended in outcome `i` of `all()`.
+    fn first_of(&self, i: usize) -> usize {
+        self.runs
+            .iter()
+            .position(|&r| r as usize == i)
+            .map_or(0, |r| r + 1)
     }
 
     /// How many runs ended in an outcome for which `pred` is true.
@@ -261,8 +256,8 @@ impl Samples {
             self.seed
         ))
         .unit("runs");
-        for o in &self.outcomes {
-            let first = self.first_where(|x| x.label == o.label).unwrap_or(0);
+        for (i, o) in self.outcomes.iter().enumerate() {
+            let first = self.first_of(i);
             bars = bars
                 .bar(o.label.clone(), o.schedules as f64)
                 .annotate(format!("(first in run {first})"));
@@ -294,8 +289,8 @@ impl fmt::Display for Samples {
             self.scheduler,
             self.seed
         );
-        for o in &self.outcomes {
-            let first = self.first_where(|x| x.label == o.label).unwrap_or(0);
+        for (i, o) in self.outcomes.iter().enumerate() {
+            let first = self.first_of(i);
             let _ = writeln!(
                 s,
                 "  {}: {} (first in run {first})",

@@ -1,18 +1,24 @@
-//! Exact schedule counts on the state graph.
+//! The exhaustive search: exact schedule counts on the state graph.
 //!
 //! Every step moves its thread forward (jumps only go forward, loops are unrolled), so
 //! the sum of the threads' positions grows with every step: processing states in order
-//! of that sum visits every state after all the states that lead to it. Each state keeps
-//! the number of schedule prefixes that reach it and the shortest one; a step adds the
-//! state's count to its successor's. A state where no thread can move, or a step that
-//! fails, ends schedules: its count goes to that outcome.
+//! of that sum (a *level*) visits every state after all the states that lead to it. Each
+//! state keeps the number of schedule prefixes that reach it and the shortest one; a step
+//! adds the state's count to its successor's. A state where no thread can move, or a step
+//! that ends the schedule, ends schedules: its count goes to that outcome.
+//!
+//! A program whose states would not fit is refused, never cut short: up front when its
+//! positions alone are too many, or, when its values multiply them, as soon as the
+//! states pass the limit.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::{Compiled, Ending, Exploration, MAX_STATES, Moved, Tally, too_many};
+use super::Exploration;
+use super::machine::Machine;
+use super::outcome::{Tally, too_many};
 use crate::draw::fmt_count;
 use crate::error::{Error, Result};
 
@@ -26,7 +32,8 @@ struct Node {
     via: u8,
 }
 
-pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
+/// Counts every schedule of `program`, keeping at most `limit` states.
+pub(crate) fn explore(program: Machine, limit: usize) -> Result<Exploration> {
     let began = Instant::now();
     let n = program.threads.len();
     // Positions alone: an estimate of the states to come (values multiply it, locks and
@@ -36,12 +43,12 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
         .iter()
         .map(|(_, c)| c.ins.len() as f64 + 1.0)
         .product();
-    if positions > MAX_STATES as f64 {
+    if positions > limit as f64 {
         return Err(Error::new(format!(
             "this program has about {} combinations of thread positions alone, more than the \
              {} states the explorer keeps: use fewer threads or steps (or sample it: Program::sample)",
             fmt_count(positions as u64),
-            fmt_count(MAX_STATES as u64)
+            fmt_count(limit as u64)
         )));
     }
     let max_sum: usize = program.threads.iter().map(|(_, c)| c.ins.len()).sum();
@@ -83,10 +90,8 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
             movable.clear();
             movable.extend((0..n).filter(|&t| program.can_move(&state, t)));
             if movable.is_empty() {
-                let (label, ending) = program.ending(&state);
                 tally.add(
-                    label,
-                    ending,
+                    program.ending(&state),
                     count,
                     || program.values(&state),
                     || path_to(&nodes, id, None),
@@ -96,18 +101,18 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
             }
             for &t in &movable {
                 match program.step_into(&state, t, &mut next) {
-                    Moved::Yes => {
+                    None => {
                         let to = match index.get(next.as_slice()) {
                             Some(&to) => to,
                             None => {
-                                let next: Rc<[i64]> = next.as_slice().into();
-                                if nodes.len() >= MAX_STATES {
+                                if nodes.len() >= limit {
                                     return Err(Error::new(format!(
                                         "stopped: more than {} distinct states (the values multiply the \
                                          positions); make the program smaller, or sample it: Program::sample",
-                                        fmt_count(MAX_STATES as u64)
+                                        fmt_count(limit as u64)
                                     )));
                                 }
+                                let next: Rc<[i64]> = next.as_slice().into();
                                 let to = nodes.len() as u32;
                                 buckets[position_sum(&next, n)].push(to);
                                 index.insert(next.clone(), to);
@@ -129,18 +134,11 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
                             node.via = t as u8;
                         }
                     }
-                    Moved::Failed(label) | Moved::SelfDeadlock(label) => {
-                        let end = next.clone();
-                        let ending = if label.starts_with("deadlock") {
-                            Ending::Deadlock
-                        } else {
-                            Ending::Failed
-                        };
+                    Some(stop) => {
                         tally.add(
-                            label,
-                            ending,
+                            stop.into(),
                             count,
-                            || program.values(&end),
+                            || program.values(&next),
                             || path_to(&nodes, id, Some(t)),
                             depth as usize + 1,
                         )?;
@@ -149,7 +147,7 @@ pub(crate) fn explore(program: Compiled) -> Result<Exploration> {
             }
         }
     }
-    let outcomes = tally.sorted();
+    let (outcomes, _) = tally.sorted(&program);
     let schedules = outcomes
         .iter()
         .try_fold(0u64, |acc, o| acc.checked_add(o.schedules))
