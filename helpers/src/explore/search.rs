@@ -9,7 +9,7 @@
 //!
 //! A program whose states would not fit is refused, never cut short: up front when its
 //! positions alone are too many, or, when its values multiply them, as soon as the
-//! states pass the limit.
+//! states pass the limit, with an estimate of how many it would need.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -17,6 +17,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use super::Exploration;
+use super::lang::Ins;
 use super::machine::Machine;
 use super::outcome::{Tally, too_many};
 use crate::draw::fmt_count;
@@ -106,11 +107,11 @@ pub(crate) fn explore(program: Machine, limit: usize) -> Result<Exploration> {
                             Some(&to) => to,
                             None => {
                                 if nodes.len() >= limit {
-                                    return Err(Error::new(format!(
-                                        "stopped: more than {} distinct states (the values multiply the \
-                                         positions); make the program smaller, or sample it: Program::sample",
-                                        fmt_count(limit as u64)
-                                    )));
+                                    let levels = Levels {
+                                        done: b,
+                                        count: level_counts(&nodes, n, max_sum),
+                                    };
+                                    return Err(too_many_states(&program, &levels, limit));
                                 }
                                 let next: Rc<[i64]> = next.as_slice().into();
                                 let to = nodes.len() as u32;
@@ -163,6 +164,89 @@ pub(crate) fn explore(program: Machine, limit: usize) -> Result<Exploration> {
 
 fn position_sum(state: &[i64], threads: usize) -> usize {
     state[..threads].iter().map(|&p| p as usize).sum()
+}
+
+/// Where the search was when the states passed the limit.
+struct Levels {
+    /// The level being processed: every state of it and below is known.
+    done: usize,
+    /// The states found at each level.
+    count: Vec<usize>,
+}
+
+fn level_counts(nodes: &[Node], threads: usize, max_sum: usize) -> Vec<usize> {
+    let mut count = vec![0; max_sum + 1];
+    for node in nodes {
+        count[position_sum(&node.state, threads)] += 1;
+    }
+    count
+}
+
+/// How many combinations of thread positions sum to each level. A position is a step a
+/// thread can be about to take (not an `if`'s hidden jump), or its end.
+fn combos_of(program: &Machine) -> Vec<f64> {
+    let mut combos = vec![1.0f64];
+    for (_, code) in &program.threads {
+        let at: Vec<usize> = (0..=code.ins.len())
+            .filter(|&pc| !matches!(code.ins.get(pc), Some(Ins::Goto(_))))
+            .collect();
+        let mut next = vec![0.0; combos.len() + code.ins.len()];
+        for (sum, &c) in combos.iter().enumerate() {
+            for &pc in &at {
+                next[sum + pc] += c;
+            }
+        }
+        combos = next;
+    }
+    combos
+}
+
+/// How many states a program that passed the limit would need, roughly. Levels known
+/// whole are counted; each later level is its combinations of positions times the states
+/// per combination of the last level known, grown by the rate at which that grew over the
+/// last three levels (values spread further with every step), and never more than each
+/// state of the level before moving every thread.
+fn estimate(program: &Machine, levels: &Levels) -> f64 {
+    let combos = combos_of(program);
+    let per_combo = |l: usize| levels.count[l] as f64 / combos[l].max(1.0);
+    let b = levels.done;
+    let back = b.min(3);
+    let growth = match per_combo(b - back) {
+        before if before > 0.0 && back > 0 => {
+            (per_combo(b) / before).powf(1.0 / back as f64).max(1.0)
+        }
+        _ => 1.0,
+    };
+    let threads = program.threads.len() as f64;
+    let mut total: f64 = levels.count[..=b].iter().map(|&c| c as f64).sum();
+    let (mut ratio, mut previous) = (per_combo(b), levels.count[b] as f64);
+    for (&combos, &found) in combos.iter().zip(&levels.count).skip(b + 1) {
+        ratio *= growth;
+        let here = (combos * ratio).min(threads * previous).max(found as f64);
+        total += here;
+        previous = here;
+    }
+    total
+}
+
+fn too_many_states(program: &Machine, levels: &Levels, limit: usize) -> Error {
+    let about = estimate(program, levels).max(limit as f64 + 1.0);
+    Error::new(format!(
+        "this program needs about {} distinct states (an estimate: its values multiply its \
+         positions), more than the {} the explorer keeps: use fewer threads, steps or distinct \
+         values, or sample it: Program::sample",
+        fmt_about(about),
+        fmt_count(limit as u64)
+    ))
+}
+
+/// A large estimate, to two significant figures: `4 300 000`.
+fn fmt_about(x: f64) -> String {
+    if !x.is_finite() || x >= u64::MAX as f64 {
+        return format!("more than {}", fmt_count(u64::MAX));
+    }
+    let magnitude = 10f64.powi((x.log10().floor() as i32 - 1).max(0));
+    fmt_count(((x / magnitude).round() * magnitude) as u64)
 }
 
 /// The Fx hash (rustc's): fast for short keys of integers; no dependency for it.

@@ -470,3 +470,58 @@ fn sampling_refuses_bad_settings() {
             .contains("depth 0")
     );
 }
+
+/// A program whose positions fit but whose values multiply them past the limit is
+/// refused with an estimate of the states it needs, not just the limit.
+#[test]
+fn a_program_whose_values_outgrow_the_limit_is_refused_with_an_estimate() {
+    let rmw = |n: i64| {
+        vec![
+            "a = x".to_string(),
+            format!("a = a + {n}"),
+            "x = a".into(),
+            "b = y".into(),
+            "b = b + 1".into(),
+            "y = b".into(),
+        ]
+    };
+    let four_by_six = Program::new()
+        .shared("x", 0)
+        .shared("y", 0)
+        .thread("A", rmw(1))
+        .thread("B", rmw(2))
+        .thread("C", rmw(4))
+        .thread("D", rmw(8));
+    let times = |k: i64| {
+        [
+            "repeat 5 {".to_string(),
+            format!("x = x * 3 + {k}"),
+            "}".into(),
+        ]
+    };
+    let powers = Program::new()
+        .shared("x", 1)
+        .thread("A", times(1))
+        .thread("B", times(2))
+        .thread("C", times(5));
+    // The states each really has, as the explorer counts them with room enough.
+    for (program, states) in [(four_by_six, 688_549.0), (powers, 887_440.0)] {
+        let limit = 200_000;
+        let e = search::explore(program.compile().unwrap(), limit)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than the 200 000"), "{e}");
+        assert!(e.contains("Program::sample"), "{e}");
+        let about: f64 = e
+            .split("about ")
+            .nth(1)
+            .and_then(|rest| rest.split(" distinct").next())
+            .map(|n| n.replace(' ', ""))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no estimate in: {e}"));
+        assert!(
+            (0.5..2.0).contains(&(about / states)),
+            "estimated {about} for {states} states: {e}"
+        );
+    }
+}
