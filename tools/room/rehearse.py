@@ -1,32 +1,43 @@
-"""The room rehearsal: a JupyterHub on this machine with N simulated learners, to size a room.
+"""The room rehearsal: N simulated learners on a JupyterHub, to size a room.
 
-    ./lab.sh rehearse [--learners 1,2,4,8] [--notebook 00-start-here] [--timeout-min 45]
+    ./lab.sh rehearse [--learners 1,2,4,8] [--notebooks 00-start-here,08-when-to-use-what]
+    ./lab.sh rehearse --hub-url https://hub.example.org --token TOKEN [--learners 1,4,16]
 
-For each N in turn, N learners arrive at once: each one's server is spawned through the hub's
-REST API, their notebook is opened through the server's contents API, a `rust` kernel is
-started for it (the sessions API, as JupyterLab does); once every learner's kernel answers, all
-of them press Run All together (the worst moment of a day), and every code cell is run in order
-over the kernel's websocket, through the hub's proxy, as in a browser. Measured per learner:
+Which hub:
+  (default)   a JupyterHub that the rehearsal starts on this machine, on 127.0.0.1 only, with
+              no logins (only its own API token gets in). Learners are processes of this user
+              (SimpleLocalProcessSpawner), each with their own home and copy of the notebooks,
+              sharing the installed helper crate and the warm caches (evcxr's and the kernel
+              launcher's build slots), as containers of the workshop image would. Before
+              measuring, as many build slots as kernels run at once are warmed. Memory is
+              measured. Linux only (it reads /proc).
+  --hub-url   the hub you will teach on, already running: nothing is installed or started
+              here. Learners are users named rehearse-1, rehearse-2, ... (--user-prefix) that
+              the rehearsal creates through the hub's REST API and deletes at the end (it
+              stops if one exists already). Their servers are whatever the hub spawns (the
+              workshop image), whose root folder must hold notebooks/ (the image's does). The token must carry the scopes admin:users, servers and
+              access:servers: an admin's token from <hub>/hub/token with no scope chosen has
+              them. Memory is not measured (the servers run on the hub's machines).
+
+Each learner's server is spawned through the hub's REST API; every notebook in --notebooks is
+opened at once, a tab each (loaded through the contents API, a `rust` kernel started through
+the sessions API, as JupyterLab does). Every notebook but the last is then run top to bottom
+and its kernel left open, as the tabs of a learner who finished them; once every learner is
+there, all of them press Run All on the last notebook together (the worst moment of a day).
+Every cell runs over its kernel's websocket, through the hub's proxy, as in a browser.
+Measured per learner:
 
     server    from asking for the server until the hub says it is ready (the spawn)
-    ready     from asking for the server until the notebook's kernel answers (the learner
-              can type): spawn + notebook load + kernel start
-    run all   from the first cell sent until the last cell's reply (setup cell included)
-    memory    the peak memory of everything the learner's server started (server, kernel,
-              evcxr's compiles), as proportional set size (shared pages split among the
-              processes that share them), sampled every 0.2 s from /proc
+    ready     from asking for the server until every notebook's kernel answers (the learner
+              can type): spawn + notebooks loaded + kernels started
+    run all   the last notebook: from its first cell sent until its last cell's reply
+    memory    (local hub only) the peak memory of everything the learner's server started
+              (server, every kernel, evcxr's compiles), as proportional set size (shared pages
+              split among the processes that share them), sampled every 0.2 s from /proc
 
 then a capacity table (docs/instructor.md explains how to read it). A benchmark, not a gate.
-
-The model is "one server, the project installed once": learners are processes of this user
-(JupyterHub's SimpleLocalProcessSpawner; no logins, only this script's API token), each with
-their own home and their own copy of the notebooks, sharing the installed helper crate and the
-warm caches (evcxr's and the kernel launcher's build slots), as containers of the workshop image
-would. Before measuring, as many build slots as the largest N are warmed, so every kernel finds
-the helpers compiled (the prep time is printed).
-
-Everything listens on 127.0.0.1 only, under one temporary folder; every process it starts is
-stopped at the end, on an error, on Ctrl-C or a closed terminal, or when --timeout-min runs out.
+Every process it starts, every server and user it creates, is stopped or deleted at the end,
+on an error, on Ctrl-C or a closed terminal, or when --timeout-min runs out.
 """
 from __future__ import annotations
 
@@ -34,6 +45,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -46,6 +58,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -63,6 +76,10 @@ VENV_BIN = Path(sys.executable).parent
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 RUN_MARK = "LAB_ROOM_RUN"  # set in every process it starts: how the rehearsal finds (and stops) them
 HUB = "(hub)"  # the hub and its proxy: marked, but no learner's
+# What the rehearsal's token must be allowed: create and delete users, start and stop their
+# servers, and reach those servers (contents, sessions, kernels) through the proxy.
+HUB_SCOPES = ("admin:users", "servers", "access:servers")
+NOT_MEASURED = "not measured (remote hub)"
 
 
 def say(message: str) -> None:
@@ -161,20 +178,135 @@ async def sample_memory(run_id: str, peaks: dict[str, int], total: list[int], st
             pass
 
 
-# ---------------------------------------------------------------- the hub
+# ---------------------------------------------------------------- talking to a hub
+
+
+class HubError(RuntimeError):
+    """An HTTP error from the hub, or from a learner's server behind it, in one line."""
+
+    def __init__(self, method: str, path: str, code: int, reason: str):
+        super().__init__(f"{method} {path}: HTTP {code} {reason}")
+        self.code = code
+
+
+def reason_in(body: bytes) -> str:
+    """The one-line reason in an error response: the `message` that JupyterHub and Jupyter
+    Server send as JSON, else the start of the text."""
+    try:
+        text = str(json.loads(body).get("message") or "")
+    except (ValueError, AttributeError):
+        text = body.decode(errors="replace")
+    return " ".join(text.split())[:200]
+
+
+@dataclass
+class HubClient:
+    """A hub's REST API, and learners' servers through its proxy, with one API token."""
+    url: str  # the address learners open: http(s)://host[:port][/prefix], no trailing slash
+    token: str
+    timeout_s: float = 120
+
+    async def fetch(self, method: str, path: str, body: dict | None = None,
+                    ok=(200, 201, 202, 204), auth: bool = True, timeout_s: float | None = None) -> bytes:
+        request = HTTPRequest(
+            f"{self.url}{path}", method=method,
+            headers={"Authorization": f"token {self.token}"} if auth else {},
+            body=None if body is None and method in ("GET", "DELETE") else json.dumps(body or {}),
+            connect_timeout=30, request_timeout=timeout_s or self.timeout_s,
+        )
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, HTTPClientError) as e:  # refused, no such host, TLS, a timeout (599)
+            raise RuntimeError(f"{method} {self.url}{path}: {e}") from None
+        if response.code not in ok:
+            raise HubError(method, path, response.code, reason_in(response.body or b""))
+        return response.body or b""
+
+    async def api(self, method: str, path: str, body: dict | None = None, ok=(200, 201, 202, 204),
+                  auth: bool = True):
+        raw = await self.fetch(method, path, body, ok, auth)
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            raise RuntimeError(f"{method} {self.url}{path}: the answer is not JSON (not a JupyterHub?)") from None
+
+    async def websocket(self, path: str):
+        url = "ws" + self.url[len("http"):] + path  # http: -> ws:, https: -> wss:
+        try:
+            return await websocket_connect(HTTPRequest(
+                url, headers={"Authorization": f"token {self.token}"}, connect_timeout=30,
+                request_timeout=self.timeout_s), max_message_size=1 << 28)
+        except (OSError, HTTPClientError) as e:
+            raise RuntimeError(f"the kernel's websocket {path}: {e}") from None
+
+
+async def check_hub(client: HubClient) -> str:
+    """An existing hub: checks its address and the token before anything is created there.
+    Returns the hub's version."""
+    try:
+        info = await client.api("GET", "/hub/api/", auth=False)
+    except HubError as e:
+        raise RuntimeError(f"no JupyterHub at {client.url} ({e}): give the address learners open, "
+                           "e.g. https://hub.example.org") from None
+    except RuntimeError as e:
+        raise RuntimeError(f"cannot reach the hub: {e}") from None
+    if not isinstance(info, dict) or "version" not in info:
+        raise RuntimeError(f"no JupyterHub at {client.url} (GET /hub/api/ has no version in its answer)")
+    try:
+        me = await client.api("GET", "/hub/api/user")
+    except HubError as e:
+        if e.code in (401, 403):
+            raise RuntimeError(f"the hub refused the token (HTTP {e.code}): a wrong or expired token? "
+                               f"An admin can make one at {client.url}/hub/token") from None
+        raise
+    missing = [s for s in HUB_SCOPES if s not in me.get("scopes", HUB_SCOPES)]
+    if missing:
+        raise RuntimeError(f"the token ({me.get('kind', 'user')} {me.get('name')!r}) lacks the scope(s) "
+                           f"{', '.join(missing)}: use an admin's token (from {client.url}/hub/token, no scope "
+                           f"chosen) or a service's with {', '.join(HUB_SCOPES)}")
+    return str(info["version"])
+
+
+# ---------------------------------------------------------------- a hub on this machine
+
+
+HOME_HOOK = '''
+import shutil
+from pathlib import Path
+
+
+def make_home(spawner):
+    """A learner's home, made afresh at every spawn: their own copy of the notebooks; the helper
+    crate is the installed one (evcxr resolves `../helpers` to its real path, found built)."""
+    home = Path(spawner.home_dir)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    shutil.copytree({notebooks!r}, home / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (home / "helpers").symlink_to({helpers!r})
+
+
+c.Spawner.pre_spawn_hook = make_home
+'''
 
 
 @dataclass
 class Hub:
+    """A JupyterHub on 127.0.0.1, its files under run_dir, every process it starts marked with
+    run_id. `extra_config` is appended to its config (the tests add a service with too few scopes)."""
     run_dir: Path
     run_id: str
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(32))
+    extra_config: str = ""
     process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def client(self) -> HubClient:
+        return HubClient(self.url, self.token)
 
     def config(self, slots_dir: Path) -> str:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -212,9 +344,11 @@ class Hub:
             "c.Spawner.start_timeout = 300",
             "c.Spawner.http_timeout = 300",
             "c.JupyterHub.services = [{'name': 'rehearsal', 'api_token': %r}]" % self.token,
-            "c.JupyterHub.load_roles = [{'name': 'rehearsal', 'services': ['rehearsal'],"
-            " 'scopes': ['admin:users', 'admin:servers', 'access:servers']}]",
+            "c.JupyterHub.load_roles = [{'name': 'rehearsal', 'services': ['rehearsal'], "
+            f"'scopes': {list(HUB_SCOPES)!r}}}]",
             "c.JupyterHub.cleanup_servers = True",
+            HOME_HOOK.format(notebooks=str(ROOT / "notebooks"), helpers=str(ROOT / "helpers")),
+            self.extra_config,
             "",
         ])
 
@@ -249,28 +383,14 @@ class Hub:
                     pass
             time.sleep(0.1)
 
-    async def api(self, method: str, path: str, body: dict | None = None, ok=(200, 201, 202, 204)):
-        request = HTTPRequest(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"},
-            body=None if body is None and method in ("GET", "DELETE") else json.dumps(body or {}),
-            request_timeout=300,
-        )
-        try:
-            response = await AsyncHTTPClient().fetch(request, raise_error=False)
-        except OSError as e:
-            raise RuntimeError(f"{method} {path}: {e}") from None
-        if response.code not in ok:
-            raise RuntimeError(f"{method} {path}: HTTP {response.code} {response.body[:300]!r}")
-        return json.loads(response.body) if response.body else None
-
-    async def wait_up(self, deadline: float) -> None:
+    async def wait_up(self, deadline: float) -> str:
+        """Waits until the hub answers; returns its version."""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the hub stopped at start: see {self.run_dir / 'hub.log'}")
             try:
-                await self.api("GET", "/hub/api/")
-                return
-            except (RuntimeError, HTTPClientError):
+                return str((await self.client.api("GET", "/hub/api/"))["version"])
+            except RuntimeError:
                 await asyncio.sleep(0.5)
         raise RuntimeError(f"the hub did not answer in time: see {self.run_dir / 'hub.log'}")
 
@@ -279,12 +399,25 @@ class Hub:
 
 
 @dataclass
+class Run:
+    """What every learner needs: the hub, what to open, and how long a spawn may take."""
+    client: HubClient
+    notebooks: list[str]
+    spawn_timeout_s: float
+    logs: str  # where to look when a server does not start
+    local: Hub | None = None  # the hub this run started (memory is sampled from its processes)
+    users: list[str] = field(default_factory=list)  # the users it created, deleted at the end
+
+
+@dataclass
 class Result:
     name: str
     server_s: float = 0.0
     ready_s: float = 0.0
+    before_s: float = 0.0  # running every notebook but the last (before Run All together)
     run_all_s: float = 0.0
     held: int = 0  # memory the learner's processes hold once Run All is done (reading time)
+    server_version: str = ""
     errors: list[str] = field(default_factory=list)
 
 
@@ -364,17 +497,125 @@ def first_error(reply: dict, outputs: list[dict]) -> str:
 CELL_LIMIT_S = 600  # one cell, however loaded the machine: past it, the room is called failed
 
 
-async def spawn(hub: Hub, name: str) -> None:
+async def spawn(run: Run, name: str) -> None:
     """Asks the hub for `name`'s server and waits until the hub says it is ready."""
-    await hub.api("POST", f"/hub/api/users/{name}/server")
+    try:
+        await run.client.api("POST", f"/hub/api/users/{name}/server")
+    except HubError as e:
+        if e.code < 500:
+            raise
+        why = await spawn_failure(run.client, name)  # the 500's own text is often only "Internal Server Error"
+        raise RuntimeError(f"the hub could not start {name}'s server: {why} (HTTP {e.code}; {run.logs})") from None
+    deadline = time.monotonic() + run.spawn_timeout_s
     while True:
-        model = await hub.api("GET", f"/hub/api/users/{name}")
+        model = await run.client.api("GET", f"/hub/api/users/{name}")
         server = (model.get("servers") or {}).get("")
         if server and server.get("ready"):
             return
         if not model.get("pending") and not server:
-            raise RuntimeError(f"{name}'s server did not start (see hub.log in the run's folder; --keep keeps it)")
-        await asyncio.sleep(0.25)
+            why = await spawn_failure(run.client, name)
+            raise RuntimeError(f"the hub could not start {name}'s server: {why} ({run.logs})")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name}'s server was not ready after {run.spawn_timeout_s / 60:g} min "
+                               f"(--spawn-timeout-min; {run.logs})")
+        await asyncio.sleep(0.25 if run.local else 1.0)
+
+
+async def spawn_failure(client: HubClient, name: str) -> str:
+    """Why the hub gave up on a server: the last event of its progress stream ("Spawn failed: ...")."""
+    try:
+        raw = await client.fetch("GET", f"/hub/api/users/{name}/server/progress", timeout_s=15)
+    except RuntimeError:
+        return "the hub gave no reason"
+    for line in reversed(raw.decode(errors="replace").splitlines()):
+        try:
+            event = json.loads(line[len("data:"):]) if line.startswith("data:") else {}
+        except ValueError:
+            continue
+        if event.get("failed"):
+            return " ".join(str(event.get("message") or "Spawn failed").split())[:200]
+    return "the hub gave no reason"
+
+
+async def stop_server(client: HubClient, name: str, limit_s: float = 300) -> None:
+    """Stops `name`'s server and waits until the hub says it has stopped."""
+    await client.api("DELETE", f"/hub/api/users/{name}/server")
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        model = await client.api("GET", f"/hub/api/users/{name}")
+        if not model.get("pending") and not (model.get("servers") or {}).get(""):
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"{name}'s server did not stop in {limit_s:.0f} s")
+
+
+@dataclass
+class Tab:
+    """One open notebook: its code cells and its kernel's websocket."""
+    notebook: str
+    cells: list[dict]
+    session_id: str
+    client_session: str = field(default_factory=lambda: uuid.uuid4().hex)
+    ws: object = None
+
+
+async def open_tab(client: HubClient, name: str, notebook: str, tabs: list[Tab]) -> None:
+    """Opens a notebook as JupyterLab does: loads it, starts its kernel (a session), connects,
+    and waits until the kernel answers. The tab joins `tabs` as soon as its kernel exists, so
+    that it is closed whatever happens next."""
+    base = f"/user/{name}"
+    path = f"notebooks/{notebook}.ipynb"
+    try:
+        nb = (await client.api("GET", f"{base}/api/contents/{path}?content=1&type=notebook"))["content"]
+    except HubError as e:
+        if e.code != 404:
+            raise
+        raise RuntimeError(f"{name}'s server has no {path}: the rehearsal opens notebooks/ under the "
+                           "server's root folder, as the workshop image serves it") from None
+    session = await client.api("POST", f"{base}/api/sessions", {
+        "path": path, "name": f"{notebook}.ipynb", "type": "notebook", "kernel": {"name": "rust"}})
+    tab = Tab(notebook, [c for c in nb["cells"] if c["cell_type"] == "code"], session["id"])
+    tabs.append(tab)
+    tab.ws = await client.websocket(
+        f"{base}/api/kernels/{session['kernel']['id']}/channels?session_id={tab.client_session}")
+    await send(tab.ws, tab.client_session, f"{name}'s new kernel for {notebook}")
+
+
+async def open_tabs(client: HubClient, name: str, notebooks: list[str], tabs: list[Tab]) -> None:
+    """Opens every notebook at once, as a learner's tabs; the first failure stops the others."""
+    opening = [asyncio.ensure_future(open_tab(client, name, nb, tabs)) for nb in notebooks]
+    try:
+        await asyncio.gather(*opening)
+    finally:
+        for task in opening:
+            task.cancel()
+        await asyncio.gather(*opening, return_exceptions=True)
+    tabs.sort(key=lambda t: notebooks.index(t.notebook))
+
+
+async def run_cells(tab: Tab, name: str) -> list[str]:
+    """Runs every code cell of the tab's notebook in order; returns the cells that failed."""
+    errors = []
+    for i, cell in enumerate(tab.cells):
+        reply, outputs = await send(tab.ws, tab.client_session, f"{name}, {tab.notebook}, code cell {i}",
+                                    cell["source"])
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        failed = reply["content"]["status"] != "ok" or any(
+            "panicked at" in o["content"].get("text", "") for o in outputs
+            if o["header"]["msg_type"] == "stream")
+        if failed and not tags & {"raises-exception", "expect-panic"}:
+            errors.append(f"{tab.notebook}, code cell {i}: {first_error(reply, outputs)}")
+    return errors
+
+
+async def close_tabs(client: HubClient, name: str, tabs: list[Tab]) -> None:
+    for tab in tabs:
+        if tab.ws:
+            tab.ws.close()
+        try:
+            await client.api("DELETE", f"/user/{name}/api/sessions/{tab.session_id}")
+        except RuntimeError:
+            pass  # the server is stopped next anyway, its kernels with it
 
 
 class Barrier:
@@ -391,50 +632,62 @@ class Barrier:
         await self.open.wait()
 
 
-async def learner(hub: Hub, name: str, notebook: str, start: float, together: Barrier) -> Result:
+async def learner(run: Run, name: str, start: float, together: Barrier) -> Result:
     r = Result(name)
-    await spawn(hub, name)
-    r.server_s = time.monotonic() - start
-    base = f"/user/{name}"
-    path = f"notebooks/{notebook}.ipynb"
-    nb = (await hub.api("GET", f"{base}/api/contents/{path}?content=1&type=notebook"))["content"]
-    session = await hub.api("POST", f"{base}/api/sessions", {
-        "path": path, "name": f"{notebook}.ipynb", "type": "notebook", "kernel": {"name": "rust"}})
-    kernel = session["kernel"]["id"]
-    client_session = uuid.uuid4().hex
-    ws = await websocket_connect(HTTPRequest(
-        f"ws://127.0.0.1:{hub.port}{base}/api/kernels/{kernel}/channels?session_id={client_session}",
-        headers={"Authorization": f"token {hub.token}"}), max_message_size=1 << 28)
+    tabs: list[Tab] = []
     try:
-        await send(ws, client_session, f"{name}'s new kernel")
+        await spawn(run, name)
+        r.server_s = time.monotonic() - start
+        r.server_version = str((await run.client.api("GET", f"/user/{name}/api/") or {}).get("version", "?"))
+        await open_tabs(run.client, name, run.notebooks, tabs)
         r.ready_s = time.monotonic() - start
+        t0 = time.monotonic()
+        for tab in tabs[:-1]:  # the notebooks a learner is done with: run, their kernels left open
+            r.errors += await run_cells(tab, name)
+        r.before_s = time.monotonic() - t0
         await together.wait()
         t0 = time.monotonic()
-        for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
-            reply, outputs = await send(ws, client_session, f"{name}, code cell {i}", cell["source"])
-            expected = {"raises-exception"} & set(cell.get("metadata", {}).get("tags", []))
-            failed = reply["content"]["status"] != "ok" or any(
-                "panicked at" in o["content"].get("text", "") for o in outputs
-                if o["header"]["msg_type"] == "stream")
-            if failed and not expected and "expect-panic" not in cell.get("metadata", {}).get("tags", []):
-                r.errors.append(f"code cell {i}: {first_error(reply, outputs)}")
+        r.errors += await run_cells(tabs[-1], name)
         r.run_all_s = time.monotonic() - t0
-        r.held = sum(pss_bytes(p) for p in learner_processes(hub.run_id).get(name, []))
+        if run.local:
+            r.held = sum(pss_bytes(p) for p in learner_processes(run.local.run_id).get(name, []))
     finally:
-        ws.close()
-        await hub.api("DELETE", f"{base}/api/sessions/{session['id']}")
-        await hub.api("DELETE", f"/hub/api/users/{name}/server")
+        await close_tabs(run.client, name, tabs)
+        await quietly(stop_server(run.client, name), f"stopping {name}'s server")
     return r
 
 
-def make_home(run_dir: Path, name: str) -> None:
-    """A learner's home: their own copy of the notebooks; the helper crate is the installed one
-    (evcxr resolves `../helpers` to the real path, so every learner's kernel finds it built)."""
-    home = run_dir / "home" / name
-    home.mkdir(parents=True)
-    shutil.copytree(ROOT / "notebooks", home / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    (home / "helpers").symlink_to(ROOT / "helpers")
+async def quietly(work, what: str) -> None:
+    """Cleanup that must not hide the error that brought us here: its own error in one line."""
+    try:
+        await work
+    except RuntimeError as e:
+        say(f"  {what}: {e}")
+
+
+# ---------------------------------------------------------------- a room
+
+
+async def create_users(run: Run, names: list[str]) -> None:
+    for name in names:
+        if name in run.users:
+            continue
+        try:
+            await run.client.api("POST", f"/hub/api/users/{name}", ok=(201,))
+        except HubError as e:
+            if e.code != 409:
+                raise
+            raise RuntimeError(f"the hub already has a user named {name} (left by a rehearsal that was killed?): "
+                               f"delete it at {run.client.url}/hub/admin, or pick another --user-prefix") from None
+        run.users.append(name)
+
+
+async def delete_users(run: Run) -> None:
+    """Deletes every user this run created (stopping their servers first)."""
+    for name in list(run.users):
+        await stop_server(run.client, name)
+        await run.client.api("DELETE", f"/hub/api/users/{name}", ok=(204, 404))
+        run.users.remove(name)
 
 
 async def settle(run_id: str, names: list[str], limit_s: float = 60) -> None:
@@ -445,18 +698,15 @@ async def settle(run_id: str, names: list[str], limit_s: float = 60) -> None:
         await asyncio.sleep(0.25)
 
 
-async def room(hub: Hub, n: int, notebook: str, round_no: int) -> tuple[list[Result], dict[str, int], int]:
-    names = [f"r{round_no}-learner{i + 1}" for i in range(n)]
-    for name in names:
-        make_home(hub.run_dir, name)
-        await hub.api("POST", f"/hub/api/users/{name}", ok=(201,))
+async def room(run: Run, names: list[str]) -> tuple[list[Result], dict[str, int] | None, int | None]:
+    """N learners at once; returns their results and, on a local hub, the memory sampled."""
     peaks = {name: 0 for name in names}
     total = [0]
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_memory(hub.run_id, peaks, total, stop))
+    sampler = asyncio.create_task(sample_memory(run.local.run_id, peaks, total, stop)) if run.local else None
     start = time.monotonic()
-    together = Barrier(n)
-    tasks = [asyncio.create_task(learner(hub, nm, notebook, start, together)) for nm in names]
+    together = Barrier(len(names))
+    tasks = [asyncio.create_task(learner(run, nm, start, together)) for nm in names]
     try:
         # The first learner that fails stops the room (the others would wait at the barrier).
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -469,35 +719,48 @@ async def room(hub: Hub, n: int, notebook: str, round_no: int) -> tuple[list[Res
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         stop.set()
-        await sampler
-    await settle(hub.run_id, names)
-    return list(results), peaks, total[0]
+        if sampler:
+            await sampler
+    if not run.local:
+        return results, None, None
+    await settle(run.local.run_id, names)
+    return results, peaks, total[0]
 
 
-# ---------------------------------------------------------------- warming the slots
+def summary(n: int, results: list[Result], peaks: dict[str, int] | None, total: int | None) -> dict:
+    """One room's row of the table (memory None: not measured)."""
+    def med_max(values: list[float]) -> tuple[float, float]:
+        return statistics.median(values), max(values)
+    row = {"n": n, "failed": sum(len(r.errors) for r in results),
+           "mem_max": max(peaks.values(), default=0) if peaks is not None else None,
+           "mem_total": total, "held_max": max(r.held for r in results) if peaks is not None else None}
+    for key, values in (("server", [r.server_s for r in results]), ("ready", [r.ready_s for r in results]),
+                        ("before", [r.before_s for r in results]), ("run", [r.run_all_s for r in results])):
+        row[f"{key}_med"], row[f"{key}_max"] = med_max(values)
+    return row
 
 
-async def warm_slots(hub: Hub, k: int) -> float:
+# ---------------------------------------------------------------- warming the slots (local hub)
+
+
+async def warm_slots(run: Run, k: int) -> float:
     """Runs the setup cell in k kernels at once (one learner's server), so that k build slots
     hold the compiled helpers. Returns the seconds it took."""
     name = "warmer"
-    make_home(hub.run_dir, name)
-    await hub.api("POST", f"/hub/api/users/{name}", ok=(201,))
-    await spawn(hub, name)
+    await create_users(run, [name])
+    await spawn(run, name)
     base = f"/user/{name}"
     setup = (ROOT / "tools" / "setup_cell.rs").read_text()
     t0 = time.monotonic()
 
     async def one(i: int):
         path = f"notebooks/warm{i}.ipynb"
-        await hub.api("PUT", f"{base}/api/contents/{path}", {"type": "notebook", "content": {
+        await run.client.api("PUT", f"{base}/api/contents/{path}", {"type": "notebook", "content": {
             "cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}})
-        session = await hub.api("POST", f"{base}/api/sessions", {
+        session = await run.client.api("POST", f"{base}/api/sessions", {
             "path": path, "name": f"warm{i}.ipynb", "type": "notebook", "kernel": {"name": "rust"}})
         cs = uuid.uuid4().hex
-        ws = await websocket_connect(HTTPRequest(
-            f"ws://127.0.0.1:{hub.port}{base}/api/kernels/{session['kernel']['id']}/channels?session_id={cs}",
-            headers={"Authorization": f"token {hub.token}"}))
+        ws = await run.client.websocket(f"{base}/api/kernels/{session['kernel']['id']}/channels?session_id={cs}")
         await send(ws, cs, f"warming kernel {i + 1}")  # as JupyterLab: first, is it up?
         for attempt in (1, 2):  # evcxr's :cache can trip when kernels build at the same moment
             reply, outputs = await send(ws, cs, f"warming kernel {i + 1}, the setup cell", setup)
@@ -513,24 +776,51 @@ async def warm_slots(hub: Hub, k: int) -> float:
     took = time.monotonic() - t0
     for ws, session in opened:
         ws.close()
-        await hub.api("DELETE", f"{base}/api/sessions/{session['id']}")
-    await hub.api("DELETE", f"/hub/api/users/{name}/server")
-    await settle(hub.run_id, [name])
+        await run.client.api("DELETE", f"{base}/api/sessions/{session['id']}")
+    await stop_server(run.client, name)
+    await settle(run.local.run_id, [name])
     return took
 
 
 # ---------------------------------------------------------------- the report
 
 
-def mib(b: float) -> str:
-    return f"{b / 2**20:,.0f} MiB"
+@dataclass
+class Setup:
+    """What the table's header says: which hub, which notebooks, which machine."""
+    hub: str  # e.g. "a local JupyterHub 6.1.1 on 127.0.0.1"
+    notebooks: list[str]
+    machine: str | None = None  # None: a remote hub, whose machines are not seen from here
+    cores: int | None = None
+    prep: str = ""
+    server_version: str = ""  # the learners' single-user server (jupyter_server)
+
+    @property
+    def remote(self) -> bool:
+        return self.machine is None
 
 
-def report(rows: list[dict], cores: int, notebook: str, machine: str, prep_s: float) -> str:
+def mib(b: float | None) -> str:
+    return NOT_MEASURED if b is None else f"{b / 2**20:,.0f} MiB"
+
+
+def what_was_run(notebooks: list[str]) -> str:
+    *before, last = notebooks
+    if not before:
+        return f"Each learner opened {last} (one kernel); then all of them pressed Run All on it at once."
+    return (f"Each learner opened {' and '.join(notebooks)} at once (a kernel each, as {len(notebooks)} tabs), "
+            f"ran {', '.join(before)} top to bottom and left {'its kernel' if len(before) == 1 else 'their kernels'} "
+            f"open, then all of them pressed Run All on {last} at once (the Run All column).")
+
+
+def report(rows: list[dict], setup: Setup) -> str:
     base = rows[0]
+    server = f" (learners' servers: jupyter_server {setup.server_version})" if setup.server_version else ""
+    where = "; its machines: not seen from here" if setup.remote else f"; this machine: {setup.machine}"
     lines = [
-        f"Room rehearsal: {notebook}, every learner pressing Run All at once; {machine}",
-        f"(prep: {prep_s:.0f} s to warm the build slots for {max(r['n'] for r in rows)} kernels at once)",
+        f"Room rehearsal on {setup.hub}{server}{where}.",
+        what_was_run(setup.notebooks),
+        f"({setup.prep})",
         "",
         "| learners | per core | server up (median / max) | ready (median / max) | Run All (median / max) | "
         f"× {'alone' if base['n'] == 1 else str(base['n']) + ' learners'} | "
@@ -538,82 +828,130 @@ def report(rows: list[dict], cores: int, notebook: str, machine: str, prep_s: fl
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        per_core = "—" if setup.remote else f"{r['n'] / setup.cores:.1f}"
+        memory = NOT_MEASURED if r["mem_max"] is None else f"{mib(r['mem_max'])} / {mib(r['held_max'])}"
         lines.append(
-            f"| {r['n']} | {r['n'] / cores:.1f} | {r['server_med']:.1f} s / {r['server_max']:.1f} s | "
+            f"| {r['n']} | {per_core} | {r['server_med']:.1f} s / {r['server_max']:.1f} s | "
             f"{r['ready_med']:.1f} s / {r['ready_max']:.1f} s | "
             f"{r['run_med']:.1f} s / {r['run_max']:.1f} s | ×{r['run_med'] / base['run_med']:.1f} | "
-            f"{mib(r['mem_max'])} / {mib(r['held_max'])} | {mib(r['mem_total'])} | {r['failed']} |")
-    # The capacity rule: the most learners per core for which every learner's Run All (the
-    # slowest, not the median), in that room and every smaller one, stays within twice the
-    # first room's median time (one learner alone, by default): a wait a room tolerates.
-    # Memory: the largest sampled peak of any learner, with a 1.5× margin.
+            f"{memory} | {mib(r['mem_total'])} | {r['failed']} |")
+    if len(setup.notebooks) > 1:
+        lines += ["", f"Running {', '.join(setup.notebooks[:-1])} first (before Run All together, learners "
+                  "not waiting for each other), median / max: "
+                  + "; ".join(f"{r['n']} learner(s) {r['before_med']:.1f} s / {r['before_max']:.1f} s" for r in rows)
+                  + "."]
+    return "\n".join(lines + ["", capacity(rows, setup)])
+
+
+def capacity(rows: list[dict], setup: Setup) -> str:
+    """The capacity rule: the largest room for which every learner's Run All (the slowest, not
+    the median), in that room and every smaller one, stays within twice the first room's median
+    time (one learner alone, by default): a wait a room tolerates. Memory: the largest sampled
+    peak of any learner, with a 1.5× margin."""
+    base = rows[0]
     fits = 0
     for r in rows:
         if r["run_max"] > 2 * base["run_med"]:
             break
         fits = r["n"]
-    per_core = fits / cores
+    first = "one learner alone" if base["n"] == 1 else "the first room"
+    if setup.remote:
+        return (f"Capacity (this hub): every learner's Run All stays within 2× of {first} up to {fits} "
+                f"learner(s) running at once. Memory: {NOT_MEASURED}: watch the hub's machines during a "
+                "run (docker stats, kubectl top pods, free -m).")
     per_learner = max(r["mem_max"] for r in rows)
-    lines += [
-        "",
-        f"Capacity (this machine): every learner's Run All stays within 2× of "
-        f"{'one learner alone' if base['n'] == 1 else 'the first room'} up to {per_core:.1f} learners "
-        f"per core when they all run at once; plan {mib(per_learner * 1.5)} of memory per learner "
-        f"(the largest sampled peak, {mib(per_learner)}, × 1.5).",
-    ]
-    return "\n".join(lines)
+    return (f"Capacity (this machine): every learner's Run All stays within 2× of {first} up to "
+            f"{fits / setup.cores:.1f} learners per core when they all run at once; plan "
+            f"{mib(per_learner * 1.5)} of memory per learner (the largest sampled peak, {mib(per_learner)}, × 1.5).")
+
+
+# ---------------------------------------------------------------- the rehearsal
+
+
+def prepare(args) -> tuple[Run, Setup]:
+    spawn_s = args.spawn_timeout_min * 60
+    # Every learner polls the hub at once: more connections than tornado's default 10, whose
+    # queue would otherwise time requests out in a large room.
+    AsyncHTTPClient.configure(None, max_clients=max(20, 4 * max(args.learners)))
+    if args.hub_url:
+        logs = ("the hub's log says more: sudo journalctl -u jupyterhub on TLJH, "
+                "kubectl logs deploy/hub on Kubernetes")
+        return (Run(HubClient(args.hub_url, args.token), args.notebooks, spawn_s, logs),
+                Setup(f"the JupyterHub at {args.hub_url}", args.notebooks))
+    hub = Hub(Path(tempfile.mkdtemp(prefix="lab-room-")), uuid.uuid4().hex[:12])
+    logs = f"the hub's log: {hub.run_dir / 'hub.log'}"
+    return (Run(hub.client, args.notebooks, spawn_s, logs, local=hub),
+            Setup("a local JupyterHub on 127.0.0.1", args.notebooks, machine_line(), usable_cores()))
+
+
+async def open_hub(run: Run, setup: Setup, kernels: int) -> None:
+    """An existing hub: checked. A local one: started, and `kernels` build slots warmed."""
+    if not run.local:
+        version = await check_hub(run.client)
+        setup.hub = f"the JupyterHub {version} at {run.client.url}"
+        setup.prep = "prep: none; each learner's server starts as the hub starts it, with what its image holds"
+        say(f"{setup.hub}: it answers, and the token may create users, start their servers and reach them")
+        return
+    hub = run.local
+    say(f"machine: {setup.machine}")
+    say(f"a local JupyterHub on {hub.url} (files and logs in {hub.run_dir})")
+    hub.start(launcher.slots_root())  # the instructor's warm slots, shared by every learner
+    setup.hub = f"a local JupyterHub {await hub.wait_up(time.monotonic() + 60)} on 127.0.0.1"
+    say(f"warming {kernels} build slot(s) (the setup cell in {kernels} kernel(s) at once)")
+    prep_s = await warm_slots(run, kernels)
+    setup.prep = f"prep: {prep_s:.0f} s to warm the build slots for {kernels} kernels at once"
+    say(f"warm in {prep_s:.0f} s")
+
+
+async def close_hub(run: Run) -> None:
+    """A local hub: stopped, with every process of the run. An existing hub: every user the run
+    created deleted, their servers stopped first."""
+    if run.local:
+        run.local.stop()
+        return
+    if not run.users:
+        return
+    say(f"deleting the users it created on the hub ({', '.join(run.users)})")
+    try:
+        await asyncio.wait_for(delete_users(run), 600)
+    except (RuntimeError, asyncio.TimeoutError, asyncio.CancelledError) as e:
+        say(f"could not delete {', '.join(run.users)} ({e or type(e).__name__}): "
+            f"delete them at {run.client.url}/hub/admin")
+
+
+async def rooms(run: Run, setup: Setup, args, rows: list[dict]) -> None:
+    for n in args.learners:
+        names = [f"{args.user_prefix}{i + 1}" for i in range(n)]
+        await create_users(run, names)
+        say(f"{n} learner(s) open {' + '.join(run.notebooks)} and press Run All on {run.notebooks[-1]} together")
+        results, peaks, total = await room(run, names)
+        setup.server_version = setup.server_version or results[0].server_version
+        rows.append(r := summary(n, results, peaks, total))
+        for e in [e for res in results for e in res.errors][:3]:
+            say(f"  a cell failed: {e}")
+        memory = "" if r["mem_max"] is None else f", {mib(r['mem_max'])} per learner at most"
+        before = f"first {r['before_med']:.1f} s, " if len(run.notebooks) > 1 else ""
+        say(f"  ready {r['ready_med']:.1f} s (max {r['ready_max']:.1f}), {before}Run All {r['run_med']:.1f} s "
+            f"(max {r['run_max']:.1f}){memory}, {r['failed']} failed cells")
 
 
 async def main_async(args) -> int:
-    run_id = uuid.uuid4().hex[:12]
-    run_dir = Path(tempfile.mkdtemp(prefix="lab-room-"))
-    hub = Hub(run_dir, run_id)
-    cores = usable_cores()
-    machine = machine_line()
-    slots_dir = launcher.slots_root()  # the instructor's warm slots, shared by every learner
-    say(f"machine: {machine}")
-    say(f"a local JupyterHub on {hub.url} (files and logs in {run_dir})")
-    hub.start(slots_dir)
+    run, setup = prepare(args)
     rows: list[dict] = []
-    prep_s = 0.0
     try:
-        await hub.wait_up(time.monotonic() + 60)
-        k = max(args.learners)
-        say(f"warming {k} build slot{'s' if k > 1 else ''} (the setup cell in {k} "
-            f"kernel{'s' if k > 1 else ''} at once)")
-        prep_s = await warm_slots(hub, k)
-        say(f"warm in {prep_s:.0f} s")
-        for round_no, n in enumerate(args.learners, 1):
-            say(f"{n} learner(s) open {args.notebook} and press Run All")
-            results, peaks, total = await room(hub, n, args.notebook, round_no)
-            ready = [r.ready_s for r in results]
-            server = [r.server_s for r in results]
-            run = [r.run_all_s for r in results]
-            failed = [e for r in results for e in r.errors]
-            for e in failed[:3]:
-                say(f"  a cell failed: {e}")
-            rows.append({
-                "n": n, "server_med": statistics.median(server), "server_max": max(server),
-                "ready_med": statistics.median(ready), "ready_max": max(ready),
-                "run_med": statistics.median(run), "run_max": max(run),
-                "mem_max": max(peaks.values(), default=0), "mem_total": total,
-                "held_max": max(r.held for r in results), "failed": len(failed),
-            })
-            r = rows[-1]
-            say(f"  ready {r['ready_med']:.1f} s (max {r['ready_max']:.1f}), Run All {r['run_med']:.1f} s "
-                f"(max {r['run_max']:.1f}), {mib(r['mem_max'])} per learner at most, {len(failed)} failed cells")
+        await open_hub(run, setup, max(args.learners) * len(args.notebooks))
+        await rooms(run, setup, args, rows)
     finally:
-        hub.stop()
+        await close_hub(run)
         if rows and len(rows) < len(args.learners):
-            print("\nThe rooms measured before it stopped:\n" + report(rows, cores, args.notebook, machine, prep_s))
-    text = report(rows, cores, args.notebook, machine, prep_s)
+            print("\nThe rooms measured before it stopped:\n" + report(rows, setup))
+    text = report(rows, setup)
     print("\n" + text)
-    out = ROOT / "reports" / "room-rehearsal.md"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(text + "\n")
-    say(f"written to {out.relative_to(ROOT)}")
-    if not args.keep:
-        shutil.rmtree(run_dir, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+    say(f"written to {args.out}")
+    if run.local and not args.keep:
+        shutil.rmtree(run.local.run_dir, ignore_errors=True)
     failed = sum(r["failed"] for r in rows)
     if failed:
         say(f"error: {failed} cell(s) failed in the learners' kernels (above): the room would see them too")
@@ -621,38 +959,118 @@ async def main_async(args) -> int:
     return 0
 
 
-def parse(argv: list[str]):
-    p = argparse.ArgumentParser(
-        prog="./lab.sh rehearse", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Needs Linux, Rust, Python 3.10+ and Node.js 20+ with npm; ./lab.sh installs the rest.\n"
-               "The table is printed and written to reports/room-rehearsal.md.\n"
-               "More than 8 learners: LAB_KERNEL_SLOTS=32 ./lab.sh rehearse --learners 8,16,30\n"
-               "(about 1 GiB of memory per learner). A heavier notebook: --notebook 08-when-to-use-what\n"
-               "How to read the table: docs/instructor.md, 'A room on one server, and beyond'.")
-    p.add_argument("--learners", default="1,2,4,8",
-                   help="room sizes to try in turn, comma-separated (default 1,2,4,8)")
-    p.add_argument("--notebook", default="00-start-here", help="the notebook every learner runs")
-    p.add_argument("--timeout-min", type=float, default=45, help="stop everything after this long")
-    p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, homes)")
-    args = p.parse_args(argv)
+# ---------------------------------------------------------------- the command line
+
+
+def hub_address(url: str) -> str | None:
+    """The hub's base address from what an instructor pastes (a trailing slash, .../hub/home);
+    None if it is not an http(s) address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    path = re.sub(r"/hub(/.*)?$", "", parts.path.rstrip("/"))
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def check_hub_args(p: argparse.ArgumentParser, args) -> None:
+    if args.token and not args.hub_url:
+        p.error("--token goes with --hub-url (an existing hub); without --hub-url the rehearsal "
+                "starts its own hub, with its own token")
+    args.token = args.token or os.environ.get("LAB_HUB_TOKEN", "")
+    if args.hub_url is None:
+        return
+    address = hub_address(args.hub_url)
+    if address is None:
+        p.error(f"--hub-url: {args.hub_url!r} is not an http(s) address like https://hub.example.org")
+    args.hub_url = address
+    if not args.token:
+        p.error(f"--hub-url needs --token (or LAB_HUB_TOKEN): an API token with the scopes {', '.join(HUB_SCOPES)}")
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", args.user_prefix):
+        p.error(f"--user-prefix: {args.user_prefix!r} must be lowercase letters, digits and dashes")
+
+
+def check_notebooks(p: argparse.ArgumentParser, args) -> None:
+    if args.notebook and args.notebooks:
+        p.error("give --notebook or --notebooks, not both (--notebook X is --notebooks X)")
+    flag = "--notebook" if args.notebook else "--notebooks"
+    names = [n.strip().removesuffix(".ipynb") for n in (args.notebook or args.notebooks or "00-start-here").split(",")]
+    names = [n for n in names if n]
+    if not names or len(set(names)) != len(names):
+        p.error(f"{flag}: each notebook once (two tabs on one notebook share its kernel)")
+    for name in names:
+        if not (ROOT / "notebooks" / f"{name}.ipynb").is_file():
+            known = ", ".join(sorted(q.stem for q in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
+            p.error(f"{flag}: no notebooks/{name}.ipynb (one of: {known})")
+    args.notebooks = names
+
+
+def check_learners(p: argparse.ArgumentParser, args) -> None:
     try:
         args.learners = sorted({int(x) for x in args.learners.split(",")})
     except ValueError:
         p.error(f"--learners takes numbers like 1,2,4,8, not {args.learners!r}")
-    slots = launcher.slot_count()
-    if not args.learners or min(args.learners) < 1 or max(args.learners) > slots:
-        p.error(f"--learners: each room size must be between 1 and {slots}, the kernel launcher's "
-                "build slots (LAB_KERNEL_SLOTS=16 ./lab.sh rehearse ... for more)")
+    if args.hub_url:
+        limit, why = 1000, ""
+    else:
+        slots, per = launcher.slot_count(), len(args.notebooks)
+        limit = slots // per
+        why = (f": every kernel on this machine needs one of the kernel launcher's {slots} build slots, and "
+               f"each learner opens {per} (LAB_KERNEL_SLOTS=16 ./lab.sh rehearse ... for more)")
+    if not args.learners or min(args.learners) < 1 or max(args.learners) > limit:
+        p.error(f"--learners: each room size must be between 1 and {limit}{why}")
+
+
+def check_here(p: argparse.ArgumentParser, args) -> None:
+    """What this machine needs: the Python packages; for a local hub, JupyterHub, its proxy, Linux."""
     if jupyter_data_dir is None:
-        p.error("JupyterHub's Python packages are missing: run it as ./lab.sh rehearse, which installs them")
-    if not (ROOT / "notebooks" / f"{args.notebook}.ipynb").is_file():
-        names = ", ".join(sorted(q.stem for q in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")))
-        p.error(f"--notebook: no notebooks/{args.notebook}.ipynb (one of: {names})")
-    if not PROXY.exists():
-        p.error("JupyterHub's proxy is not installed: run ./lab.sh rehearse (it installs it)")
+        p.error("the rehearsal's Python packages are missing: run it as ./lab.sh rehearse, which installs them")
+    if args.hub_url:
+        return
+    if not (VENV_BIN / "jupyterhub").exists() or not PROXY.exists():
+        p.error("JupyterHub or its proxy is not installed: run ./lab.sh rehearse (it installs them)")
     if not Path("/proc/self/smaps_rollup").exists():
-        p.error("the rehearsal reads processes from Linux's /proc: run it on the Linux server you will teach on")
+        p.error("a local hub's learners are read from Linux's /proc: run it on the Linux server you will "
+                "teach on, or drive your hub from here with --hub-url")
+
+
+def parse(argv: list[str]):
+    p = argparse.ArgumentParser(
+        prog="./lab.sh rehearse", description="\n\n".join(__doc__.split("\n\n")[:3]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="A local hub needs Linux, Rust, Python 3.10+ and Node.js 20+ with npm; ./lab.sh installs the rest.\n"
+               "An existing hub (--hub-url) needs only Python here: the users rehearse-1, rehearse-2, ...\n"
+               "are created on it, and deleted at the end, with the token's scopes\n"
+               f"({', '.join(HUB_SCOPES)}; an admin's token from <hub>/hub/token has them).\n"
+               "The table is printed and written to reports/room-rehearsal.md (--out).\n"
+               "More than 8 kernels on a local hub: LAB_KERNEL_SLOTS=32 ./lab.sh rehearse --learners 8,16,30\n"
+               "(about 1 GiB of memory per kernel).\n"
+               "How to read the table: docs/instructor.md, 'A room on one server, and beyond'.")
+    p.add_argument("--learners", default="1,2,4,8",
+                   help="room sizes to try in turn, comma-separated (default 1,2,4,8)")
+    p.add_argument("--notebooks", metavar="NB[,NB...]",
+                   help="the notebooks each learner opens at once, a kernel each (default 00-start-here): "
+                        "every one but the last is run first and its kernel left open, then all learners "
+                        "press Run All on the last together, e.g. 00-start-here,08-when-to-use-what")
+    p.add_argument("--notebook", metavar="NB", help="one notebook: the same as --notebooks NB")
+    p.add_argument("--hub-url", metavar="URL",
+                   help="rehearse on an existing JupyterHub, the address learners open "
+                        "(https://hub.example.org): nothing is installed or started here")
+    p.add_argument("--token", help="with --hub-url: an API token of that hub with the scopes "
+                   f"{', '.join(HUB_SCOPES)}; or set LAB_HUB_TOKEN (kept out of the shell's history)")
+    p.add_argument("--user-prefix", default="rehearse-",
+                   help="with --hub-url: the learners' user names, then 1, 2, ... (default rehearse-)")
+    p.add_argument("--spawn-timeout-min", type=float, default=10,
+                   help="how long one learner's server may take to start (default 10: a hub pulling "
+                        "a large image for the first time takes minutes)")
+    p.add_argument("--timeout-min", type=float, default=45, help="stop everything after this long (default 45)")
+    p.add_argument("--out", type=Path, default=ROOT / "reports" / "room-rehearsal.md",
+                   help="where the table is written (default reports/room-rehearsal.md)")
+    p.add_argument("--keep", action="store_true", help="a local hub: keep its temporary folder (logs, homes)")
+    args = p.parse_args(argv)
+    check_hub_args(p, args)
+    check_notebooks(p, args)
+    check_learners(p, args)
+    check_here(p, args)
     return args
 
 
@@ -666,7 +1084,8 @@ def main(argv: list[str]) -> int:
     try:
         return loop.run_until_complete(task)
     except asyncio.CancelledError:
-        say(f"stopped (Ctrl-C, or --timeout-min {args.timeout_min:g} ran out): every process it started is stopped")
+        say(f"stopped (Ctrl-C, a closed terminal, or --timeout-min {args.timeout_min:g} ran out): "
+            "what it started is stopped, what it created deleted")
         return 1
     except Exception as e:  # one line, never a traceback: the hub's log has the details
         say(f"error: {type(e).__name__}: {e}" if not isinstance(e, RuntimeError) else f"error: {e}")
