@@ -6,7 +6,8 @@
 Which hub:
   (default)   a JupyterHub that the rehearsal starts on this machine, on 127.0.0.1 only, with
               no logins (only its own API token gets in). Learners are processes of this user
-              (SimpleLocalProcessSpawner), each with their own home and copy of the notebooks,
+              (SimpleLocalProcessSpawner), each with their own home, started with the image's hub command
+              (`lab.sh singleuser`: a work/ folder with their own copy of the notebooks),
               sharing the installed helper crate and the warm caches (evcxr's and the kernel
               launcher's build slots), as containers of the workshop image would. Before
               measuring, as many build slots as kernels run at once are warmed. Memory is
@@ -276,13 +277,13 @@ from pathlib import Path
 
 
 def make_home(spawner):
-    """A learner's home, made afresh at every spawn: their own copy of the notebooks; the helper
-    crate is the installed one (evcxr resolves `../helpers` to its real path, found built)."""
+    """A learner's home, empty at every spawn. What is in it comes from the command the
+    workshop image gives a hub (`lab.sh singleuser`): work/ with the notebooks copied in and
+    links to the installed helper crate (evcxr resolves `../helpers` to its real path, found
+    built), as in a container of the image."""
     home = Path(spawner.home_dir)
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    shutil.copytree({notebooks!r}, home / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    (home / "helpers").symlink_to({helpers!r})
 
 
 c.Spawner.pre_spawn_hook = make_home
@@ -338,16 +339,19 @@ class Hub:
             "c.JupyterHub.authenticator_class = 'null'",
             "c.JupyterHub.spawner_class = 'simple'",
             f"c.SimpleLocalProcessSpawner.home_dir_template = {str(self.run_dir / 'home' / '{username}')!r}",
-            f"c.Spawner.cmd = [{str(VENV_BIN / 'jupyterhub-singleuser')!r}]",
+            # The command the instructor guide gives every hub: the learner's work/ made on
+            # first start, then jupyterhub-singleuser serving it (one per learner's home here).
+            f"c.Spawner.cmd = [{str(ROOT / 'lab.sh')!r}, 'singleuser']",
             f"c.Spawner.args = {args!r}",
             f"c.Spawner.environment = {environment!r}",
+            "c.Spawner.environment['LAB_WORK_DIR'] = lambda spawner: spawner.home_dir + '/work'",
             "c.Spawner.start_timeout = 300",
             "c.Spawner.http_timeout = 300",
             "c.JupyterHub.services = [{'name': 'rehearsal', 'api_token': %r}]" % self.token,
             "c.JupyterHub.load_roles = [{'name': 'rehearsal', 'services': ['rehearsal'], "
             f"'scopes': {list(HUB_SCOPES)!r}}}]",
             "c.JupyterHub.cleanup_servers = True",
-            HOME_HOOK.format(notebooks=str(ROOT / "notebooks"), helpers=str(ROOT / "helpers")),
+            HOME_HOOK,
             self.extra_config,
             "",
         ])
@@ -632,6 +636,18 @@ class Barrier:
         await self.open.wait()
 
 
+SETTINGS = "/lab/api/settings/@jupyterlab/apputils-extension:notification"
+
+
+def settings_problems(settings: dict) -> list[str]:
+    """The project's JupyterLab settings (tools/jupyter/, installed in .venv/etc/jupyter) as
+    the server reports them: no news popup, no update check."""
+    defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
+    if defaults.get("fetchNews") == "false" and defaults.get("checkForUpdates") is False:
+        return []
+    return [f"the single-user server lacks the project's JupyterLab settings ({defaults})"]
+
+
 async def learner(run: Run, name: str, start: float, together: Barrier) -> Result:
     r = Result(name)
     tabs: list[Tab] = []
@@ -639,6 +655,8 @@ async def learner(run: Run, name: str, start: float, together: Barrier) -> Resul
         await spawn(run, name)
         r.server_s = time.monotonic() - start
         r.server_version = str((await run.client.api("GET", f"/user/{name}/api/") or {}).get("version", "?"))
+        if run.local:  # the project's JupyterLab settings reach a hub's single-user server too
+            r.errors += settings_problems(await run.client.api("GET", f"/user/{name}{SETTINGS}"))
         await open_tabs(run.client, name, run.notebooks, tabs)
         r.ready_s = time.monotonic() - start
         t0 = time.monotonic()
