@@ -161,6 +161,22 @@ def test_slots_turned_off_still_start_the_kernel(fake, tmp_path):
         stop(kernel)
 
 
+def test_the_kernel_gets_the_allocator_setting_unless_one_is_given(tmp_path):
+    """evcxr's mimalloc commits on demand (about 100 MiB less per kernel, BENCHMARKS.md
+    'Memory per learner'), with a slot or without; a value already set is kept."""
+    script = tmp_path / "evcxr_jupyter"
+    script.write_text(f"#!{sys.executable}\nimport os\nprint(os.environ.get('MIMALLOC_ARENA_EAGER_COMMIT'))\n")
+    script.chmod(0o755)
+    for slots, given, expect in (("8", None, "0"), ("0", None, "0"), ("8", "2", "2")):
+        env = dict(os.environ, LAB_KERNEL_SLOTS_DIR=str(tmp_path / "slots"), LAB_KERNEL_SLOTS=slots)
+        env.pop("MIMALLOC_ARENA_EAGER_COMMIT", None)
+        if given:
+            env["MIMALLOC_ARENA_EAGER_COMMIT"] = given
+        run = subprocess.run([sys.executable, str(LAUNCHER), "--evcxr", str(script), "--", "x"],
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert run.stdout.strip() == expect, (slots, given, run.stdout, run.stderr)
+
+
 def test_a_missing_evcxr_is_one_clear_line(tmp_path):
     env = dict(os.environ, LAB_KERNEL_SLOTS_DIR=str(tmp_path))
     run = subprocess.run(

@@ -22,6 +22,8 @@ off, no rustc on PATH, no file locks, an unwritable cache) the kernel still star
 evcxr's own throwaway directory (slower: the helpers compile from scratch), says why in
 the log, and tells the notebook (LAB_KERNEL_NO_SLOT, which `lab::ready()` prints).
 
+It also tunes evcxr's memory allocator (see ALLOCATOR), whether or not a slot is found.
+
 Used as:  python launcher.py --evcxr /path/to/evcxr_jupyter -- --control_file FILE
 Settings (environment): LAB_KERNEL_SLOTS_DIR (where the slots live),
 LAB_KERNEL_SLOTS (how many, default 8; 0 turns slots off).
@@ -60,6 +62,18 @@ CARGO_CONFIG = f"""\
 [profile.dev]
 lto = "off"
 """
+
+
+# evcxr_jupyter allocates with mimalloc (its default feature), and rust-analyzer inside it
+# holds 400-600 MiB. mimalloc commits its 1 GiB arenas eagerly on Linux and, where the
+# system's transparent huge pages are "madvise" (common), asks for huge pages on them, so
+# every 2 MiB region the allocator touches becomes resident whole: 85-105 MiB per kernel
+# held, 80-160 MiB at its peak (benchmarks/kernel_memory.py; BENCHMARKS.md "Memory per
+# learner"), at no cost in time. Committing on demand keeps the arenas in 4 KiB pages.
+# Unlike MIMALLOC_ALLOW_THP=0 (same saving), it leaves the huge-page policy of the kernel's
+# children (the notebook's own code, rustc) alone. A value already in the environment
+# wins; other allocators ignore the variable.
+ALLOCATOR = {"MIMALLOC_ARENA_EAGER_COMMIT": "0"}
 
 
 class NoSlot(Exception):
@@ -278,6 +292,8 @@ def main(argv: list[str]) -> int:
     env["LAB_KERNEL"] = "launcher"  # lab::ready() tells "no slot" from "not our kernel"
     env.pop("LAB_KERNEL_NO_SLOT", None)
     env.pop("LAB_KERNEL_SLOT", None)
+    for key, value in ALLOCATOR.items():
+        env.setdefault(key, value)
     choose_slot(evcxr, env)
     try:
         os.execve(evcxr, [evcxr, *kernel_args], env)
