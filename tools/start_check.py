@@ -55,10 +55,15 @@ def image_cmd(dockerfile: Path = ROOT / "Dockerfile") -> list[str]:
     raise RouteBroke(f"{dockerfile}: no CMD line in exec form (CMD [\"...\"])")
 
 
-def _get(url: str, token: str, timeout: float = 10) -> dict:
-    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(req, timeout=timeout) as reply:
-        return json.load(reply)
+def settings_problems(settings: dict) -> list[str]:
+    """The project's JupyterLab settings (tools/jupyter/, installed into .venv/etc/jupyter),
+    as a server's settings API reports them: no news popup, no update check. Our overrides
+    become the schema's defaults (a user may still change them)."""
+    defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
+    if defaults.get("fetchNews") == "false" and defaults.get("checkForUpdates") is False:
+        return []
+    return ["the project's JupyterLab settings are not applied (fetchNews="
+            f"{defaults.get('fetchNews')!r}, checkForUpdates={defaults.get('checkForUpdates')!r})"]
 
 
 def _call(method: str, url: str, token: str, body: dict | None = None, timeout: float = 60) -> dict:
@@ -195,7 +200,7 @@ def check_route(route: str, cmd: list[str], cwd: Path = ROOT, env: dict | None =
             base = f"http://127.0.0.1:{info['port']}{info.get('base_url', '/')}".rstrip("/")
             while True:
                 try:
-                    _get(f"{base}/api/status", token)
+                    _call("GET", f"{base}/api/status", token, timeout=10)
                     break
                 except (OSError, ValueError):
                     if server.poll() is not None or time.monotonic() - t0 > start_limit_s:
@@ -205,13 +210,11 @@ def check_route(route: str, cmd: list[str], cwd: Path = ROOT, env: dict | None =
             if expect_ip is not None and info.get("hostname") != expect_ip:
                 raise broke(f"listening on {info.get('hostname')!r}, not {expect_ip!r}")
             try:
-                schema = _get(f"{base}{SETTINGS}", token)["schema"]["properties"]
+                problems = settings_problems(_call("GET", f"{base}{SETTINGS}", token))
             except (OSError, ValueError, KeyError) as e:
                 raise broke(f"the settings API did not answer ({e})") from None
-            defaults = {k: v.get("default") for k, v in schema.items()}
-            if defaults.get("fetchNews") != "false" or defaults.get("checkForUpdates") is not False:
-                raise broke("the project's JupyterLab settings are not applied "
-                            f"(fetchNews={defaults.get('fetchNews')!r}, checkForUpdates={defaults.get('checkForUpdates')!r})")
+            if problems:
+                raise broke(problems[0])
             if run_setup_cell:
                 t1 = time.monotonic()
                 try:

@@ -17,9 +17,24 @@ from pathlib import Path
 import pytest
 
 import nbtool
-from start_check import RouteBroke, check_route, image_cmd
+from start_check import RouteBroke, check_route, image_cmd, settings_problems
 
-pytestmark = pytest.mark.skipif(os.environ.get("LAB_SETUP_DONE") != "1", reason="run through ./lab.sh test")
+needs_setup = pytest.mark.skipif(os.environ.get("LAB_SETUP_DONE") != "1", reason="run through ./lab.sh test")
+
+
+def settings(**defaults) -> dict:
+    return {"schema": {"properties": {k: {"default": v} for k, v in defaults.items()}}}
+
+
+@pytest.mark.parametrize("wrong", [
+    settings(),  # JupyterLab's own: no overrides at all
+    settings(fetchNews="none", checkForUpdates=True),
+    settings(fetchNews="false", checkForUpdates=True),
+    settings(fetchNews=False, checkForUpdates=False),  # a boolean where JupyterLab wants "false"
+])
+def test_the_settings_check_fails_every_wrong_answer(wrong):
+    assert settings_problems(wrong), wrong
+    assert not settings_problems(settings(fetchNews="false", checkForUpdates=False))
 
 
 def free_port() -> int:
@@ -35,12 +50,14 @@ def check(route: str, cmd: list[str], **kw) -> dict:
         pytest.fail(str(e), pytrace=False)
 
 
+@needs_setup
 def test_the_readme_route():
     # The README's example: ./lab.sh start --no-browser --port 8899 (any free port here).
     check("./lab.sh start, as the README shows", ["./lab.sh", "start", "--no-browser", "--port", str(free_port())],
           expect_ip="127.0.0.1")
 
 
+@needs_setup
 def test_the_image_cmd_route():
     # The Dockerfile's CMD, exactly (its own --ServerApp.ip, the default port); as root here,
     # as in a container run as root, so lab.sh adds --allow-root.
@@ -49,6 +66,7 @@ def test_the_image_cmd_route():
     check("the image's CMD", cmd, expect_ip="0.0.0.0")
 
 
+@needs_setup
 @pytest.mark.parametrize("args, ip", [
     (["--ip", "0.0.0.0"], "0.0.0.0"),
     (["--ServerApp.ip", "0.0.0.0"], "0.0.0.0"),
@@ -60,6 +78,7 @@ def test_a_users_own_options_win_over_ours(args, ip):
           expect_ip=ip, run_setup_cell=False)
 
 
+@needs_setup
 def test_a_broken_route_is_one_line_naming_it():
     with pytest.raises(RouteBroke) as e:
         check_route("a bad option", ["./lab.sh", "start", "--no-browser", "--ServerApp.port=notaport"],
@@ -75,6 +94,7 @@ def test_the_image_cmd_is_what_the_readme_documents():
     assert "8888" in (nbtool.ROOT / "Dockerfile").read_text()
 
 
+@needs_setup
 def test_the_singleuser_route_prepares_a_learners_work_folder(tmp_path: Path):
     # What a hub starts for each learner (./lab.sh singleuser): without a hub, the server
     # itself refuses to run, but the learner's folder is made first, and made only once.

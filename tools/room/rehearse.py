@@ -65,6 +65,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "tools" / "kernel"))
 import launcher  # noqa: E402  (standard library only)
+sys.path.insert(0, str(ROOT / "tools"))
+from start_check import SETTINGS, settings_problems  # noqa: E402  (standard library only)
 
 try:  # installed by ./lab.sh (.venv/); --help works without them
     from jupyter_core.paths import jupyter_data_dir
@@ -636,18 +638,6 @@ class Barrier:
         await self.open.wait()
 
 
-SETTINGS = "/lab/api/settings/@jupyterlab/apputils-extension:notification"
-
-
-def settings_problems(settings: dict) -> list[str]:
-    """The project's JupyterLab settings (tools/jupyter/, installed in .venv/etc/jupyter) as
-    the server reports them: no news popup, no update check."""
-    defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
-    if defaults.get("fetchNews") == "false" and defaults.get("checkForUpdates") is False:
-        return []
-    return [f"the single-user server lacks the project's JupyterLab settings ({defaults})"]
-
-
 async def learner(run: Run, name: str, start: float, together: Barrier) -> Result:
     r = Result(name)
     tabs: list[Tab] = []
@@ -656,7 +646,8 @@ async def learner(run: Run, name: str, start: float, together: Barrier) -> Resul
         r.server_s = time.monotonic() - start
         r.server_version = str((await run.client.api("GET", f"/user/{name}/api/") or {}).get("version", "?"))
         if run.local:  # the project's JupyterLab settings reach a hub's single-user server too
-            r.errors += settings_problems(await run.client.api("GET", f"/user/{name}{SETTINGS}"))
+            r.errors += [f"its single-user server: {p}" for p in
+                         settings_problems(await run.client.api("GET", f"/user/{name}{SETTINGS}"))]
         await open_tabs(run.client, name, run.notebooks, tabs)
         r.ready_s = time.monotonic() - start
         t0 = time.monotonic()
