@@ -6,10 +6,12 @@
 #   docker build -t concurrency-notebooks .
 #   docker run --rm -p 8888:8888 concurrency-notebooks     # then open the printed URL
 #
-# Behind JupyterHub (Zero to JupyterHub, DockerSpawner), the hub starts `jupyterhub-singleuser`
-# instead of CMD: `./lab.sh setup hub` installs it, and .venv/bin is on PATH. Keep the hub's
-# persistent volume off /home/learner (mount it at /home/learner/concurrency-notebooks/work):
-# the warm caches live in the image's home. docs/instructor.md has the config.
+# Behind JupyterHub (Zero to JupyterHub, DockerSpawner), set the spawner's cmd to
+# /home/learner/concurrency-notebooks/lab.sh singleuser (not CMD, not a bare
+# jupyterhub-singleuser): it makes the learner's work/ (the notebooks copied in on first
+# start), then execs jupyterhub-singleuser, which `./lab.sh setup hub` installs. Mount the
+# hub's persistent volume at /home/learner/concurrency-notebooks/work, not over
+# /home/learner: the warm caches live in the image's home. docs/instructor.md has the config.
 #
 # The build takes about 10 minutes on 2 cores (7 of them building evcxr_jupyter).
 FROM rust:1.95-slim-bookworm
