@@ -487,6 +487,33 @@ async def send(ws, session: str, who: str, code: str | None = None) -> tuple[dic
                            + (f" (the kernel's last output: {last[-1][:150]})" if last else " (no output)")) from None
 
 
+KERNEL_INFO_TRY_S = 60  # one kernel_info_request; unanswered, it is sent again (JupyterLab retries too)
+
+
+async def kernel_up(client: HubClient, ws, session: str, who: str, kernel_url: str) -> None:
+    """Waits until a new kernel answers a kernel_info_request, as JupyterLab does before it
+    lets a cell run. A request sent while the kernel is still binding its sockets can be
+    lost, so an unanswered one is sent again every KERNEL_INFO_TRY_S, for at most
+    CELL_LIMIT_S in all; past that, one line with the kernel's state as the server sees it."""
+    deadline = time.monotonic() + CELL_LIMIT_S
+    while True:
+        msg_id, text = message("kernel_info_request", {}, session)
+        await ws.write_message(text)
+        try:
+            await asyncio.wait_for(reply_to(ws, msg_id), min(KERNEL_INFO_TRY_S, max(1.0, deadline - time.monotonic())))
+            return
+        except asyncio.TimeoutError:
+            if time.monotonic() < deadline:
+                say(f"  {who}: no answer to kernel_info in {KERNEL_INFO_TRY_S} s; asking again")
+                continue
+        try:
+            model = await client.api("GET", kernel_url)
+            state = f"the server says it is {model.get('execution_state')!r}"
+        except Exception as e:  # the kernel is gone, or the server is
+            state = f"the server cannot say ({e})"
+        raise RuntimeError(f"{who}: the kernel never answered kernel_info in {CELL_LIMIT_S} s ({state})")
+
+
 def first_error(reply: dict, outputs: list[dict]) -> str:
     """One line saying why a cell failed: the error's value, or its first line on stderr."""
     content = reply["content"]
@@ -584,7 +611,8 @@ async def open_tab(client: HubClient, name: str, notebook: str, tabs: list[Tab])
     tabs.append(tab)
     tab.ws = await client.websocket(
         f"{base}/api/kernels/{session['kernel']['id']}/channels?session_id={tab.client_session}")
-    await send(tab.ws, tab.client_session, f"{name}'s new kernel for {notebook}")
+    await kernel_up(client, tab.ws, tab.client_session, f"{name}'s new kernel for {notebook}",
+                    f"{base}/api/kernels/{session['kernel']['id']}")
 
 
 async def open_tabs(client: HubClient, name: str, notebooks: list[str], tabs: list[Tab]) -> None:
@@ -762,7 +790,9 @@ async def warm_slots(run: Run, k: int) -> float:
     setup = (ROOT / "tools" / "setup_cell.rs").read_text()
     t0 = time.monotonic()
 
-    async def one(i: int):
+    async def one(i: int, before: asyncio.Event | None, started: asyncio.Event):
+        if before is not None:
+            await before.wait()
         path = f"notebooks/warm{i}.ipynb"
         await run.client.api("PUT", f"{base}/api/contents/{path}", {"type": "notebook", "content": {
             "cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}})
@@ -770,7 +800,8 @@ async def warm_slots(run: Run, k: int) -> float:
             "path": path, "name": f"warm{i}.ipynb", "type": "notebook", "kernel": {"name": "rust"}})
         cs = uuid.uuid4().hex
         ws = await run.client.websocket(f"{base}/api/kernels/{session['kernel']['id']}/channels?session_id={cs}")
-        await send(ws, cs, f"warming kernel {i + 1}")  # as JupyterLab: first, is it up?
+        await kernel_up(run.client, ws, cs, f"warming kernel {i + 1}", f"{base}/api/kernels/{session['kernel']['id']}")
+        started.set()  # the next kernel starts only now: never two kernels binding at the same moment
         for attempt in (1, 2):  # evcxr's :cache can trip when kernels build at the same moment
             reply, outputs = await send(ws, cs, f"warming kernel {i + 1}, the setup cell", setup)
             if reply["content"]["status"] == "ok":
@@ -781,7 +812,9 @@ async def warm_slots(run: Run, k: int) -> float:
             raise RuntimeError(f"the setup cell failed twice while warming: {why}")
         return ws, session
 
-    opened = await asyncio.gather(*(one(i) for i in range(k)))  # all alive: k distinct slots
+    events = [asyncio.Event() for _ in range(k)]
+    # All alive at the end, so k distinct slots; the setup cells compile at the same time.
+    opened = await asyncio.gather(*(one(i, events[i - 1] if i else None, events[i]) for i in range(k)))
     took = time.monotonic() - t0
     for ws, session in opened:
         ws.close()
@@ -950,6 +983,11 @@ async def main_async(args) -> int:
     try:
         await open_hub(run, setup, max(args.learners) * len(args.notebooks))
         await rooms(run, setup, args, rows)
+    except Exception:
+        if run.local:  # CI keeps nothing but what is printed: the end of the hub's log, for the next reader
+            tail = (run.local.run_dir / "hub.log").read_text(errors="replace").splitlines()[-40:]
+            print("the end of the hub's log:\n" + "\n".join("    " + line for line in tail), flush=True)
+        raise
     finally:
         await close_hub(run)
         if rows and len(rows) < len(args.learners):
