@@ -138,5 +138,20 @@ fn main() -> lab::Result<()> {
         .save_svg(dir.join("timeline-messages.svg"))?;
     println!("{}", talk.trace()?.to_mermaid());
 
+    // A deadlock's wait-for graph, drawn from its parts.
+    let edge = |a: &str, b: &str, waits: bool| (a.to_string(), b.to_string(), waits, true);
+    lab::WaitForGraph::new(
+        "two threads, two locks, taken in opposite orders",
+        vec!["A".into(), "B".into()],
+        vec!["x".into(), "y".into()],
+        vec![
+            edge("A", "y", true),
+            edge("y", "B", false),
+            edge("B", "x", true),
+            edge("x", "A", false),
+        ],
+    )
+    .save_svg(dir.join("graph.svg"))?;
+
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! One error type whose message fits on one line and says what to do.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::show::{Rendering, Show, shown_in_cells};
 
 /// What went wrong, in one line that says what to do about it.
 ///
@@ -53,18 +56,18 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+}
 
-    /// Shows the error as a cell's output: evcxr calls this for the last value of a cell.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Error::new("reps must be at least 1").evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        crate::draw::emit_text_only(&format!("⚠ {}", self.message));
+impl Show for Error {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
+        Rendering::Problem(self.to_string())
     }
 }
+shown_in_cells!(Error, r#"lab::Error::new("reps must be at least 1")"#);
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,4 +108,18 @@ pub(crate) fn check_count(what: &str, n: usize, max: usize, hint: &str) -> Resul
     } else {
         Ok(n)
     }
+}
+
+/// A chart's SVG as its rendering, or the error that stopped it as the problem to show.
+pub(crate) fn svg_or_problem(svg: Result<String>) -> Rendering {
+    match svg {
+        Ok(svg) => Rendering::Svg(svg),
+        Err(e) => e.rendering(),
+    }
+}
+
+/// Writes `contents` to `path`, with a one-line error naming the path.
+pub(crate) fn save_file(path: &Path, contents: &str) -> Result<PathBuf> {
+    crate::show::save(path, contents)
+        .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))
 }

@@ -79,7 +79,7 @@ impl Trace {
         &self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<std::path::PathBuf> {
-        crate::draw::save_file(path.as_ref(), &self.to_chrome_json())
+        crate::error::save_file(path.as_ref(), &self.to_chrome_json())
     }
 }
 

@@ -23,18 +23,54 @@
 //! ## Layout
 //!
 //! Data flows one way: code runs → it records into a [`Recorder`] → the recorder becomes
-//! a [`Trace`] → the trace becomes a chart → the chart displays itself.
+//! a [`Trace`] → the trace becomes a chart → the chart displays itself. The modules import
+//! each other the same way, never back (a test, `tests/module_graph.rs`, reads `src/`
+//! and fails on a cycle). An arrow is "uses":
 //!
-//! - [`record`]: [`Recorder`], [`Lane`], [`Kind`]; the [`Trace`] snapshot with its
-//!   [`Span`]s and [`Mark`]s. Recording is a clock read and a push into a buffer the
-//!   thread owns: no lock on the hot path, and nothing lost. (Lock guards are the
-//!   exception: each one costs an atomic add and a hand-over under a lock; see [`record`].)
-//! - [`message`]: a send and its receive through any channel recorded as one [`Message`]
-//!   ([`Lane::send`], [`Lane::got`], the [`Msg`] envelope), drawn as a [`Sequence`] diagram
-//!   or as arrows on a [`Timeline`].
-//! - [`draw`]: [`Timeline`], [`Sequence`], [`Bars`], [`Lines`], and [`Figure`] to stack several in one
-//!   image (evcxr shows one image per cell). SVG through plotters, with a text fallback.
-//!   [`Table`] shows rows of results as an HTML table.
+//! ```text
+//! layer  module      uses (only modules of lower layers)
+//!   4    deadlock    draw, sync, record, error, show
+//!   4    explore     draw, error, show
+//!   4    measure     draw, error, show
+//!   3    draw        record, error, show
+//!   3    sync        record
+//!   3    message     record
+//!   3    export      record, error
+//!   3    scenarios   pool, error
+//!   3    service     error, show
+//!   2    record      error
+//!   2    pool        error
+//!   1    error       show
+//!   0    show        nothing of the crate
+//! ```
+//!
+//! (The unit tests of `record`, `message` and `service` also start runtimes from
+//! `scenarios`; no module is imported back by one it imports, tests included. The root,
+//! `lib.rs`, re-exports from all of them and is used by none.)
+//!
+//! - [`show`]: the bottom layer. How numbers read ([`fmt_duration`], [`fmt_count`]), the
+//!   evcxr output blocks, and [`Show`](show::Show), the trait every displayable value
+//!   implements (a text summary and an SVG or HTML rendering) from which its
+//!   `evcxr_display` is made once.
+//! - [`Error`] ([`error`]): every helper that can be misused says so in one line instead of
+//!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds"):
+//!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
+//!   ([`spin`], [`CpuWork::ms`]), called inside timed closures and spans where a `Result`
+//!   would be noise: an absurd amount is capped and said so in one `lab:` line.
+//! - [`record`]: the write side, [`Recorder`], [`Lane`], [`Kind`]; and the read side, the
+//!   [`Trace`] snapshot with its [`Span`]s, [`Mark`]s and [`Message`]s (a send and its
+//!   receive paired). Recording is a clock read and a push into a buffer the thread owns:
+//!   no lock on the hot path, and nothing lost. (Lock guards are the exception: each one
+//!   costs an atomic add and a hand-over under a lock; see [`record`].)
+//! - [`message`]: recording a send and its receive through any channel ([`Lane::send`],
+//!   [`Lane::got`], the [`Msg`] envelope); the trace pairs them into [`Message`]s.
+//! - [`draw`]: [`Timeline`], [`Sequence`], [`Bars`], [`Lines`], [`WaitForGraph`], and
+//!   [`Figure`] to stack several in one image (evcxr shows one image per cell). SVG
+//!   through plotters, described in words (a title, a description, hover titles) with a
+//!   text fallback. [`Table`] shows rows of results as an HTML table. The charts a
+//!   recording draws itself as (`rec.timeline()`, `trace.sequence()`) are defined here,
+//!   so recording never depends on drawing.
+//! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
 //! - [`measure`](mod@measure): [`Bench`] (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`] report that goes with every
 //!   number, [`resident_memory`] and [`thread_limits`].
@@ -44,18 +80,13 @@
 //!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
 //! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
-//!   graph), replays, a hand stepper, and random and PCT sampling to compare with.
+//!   graph), replays, a hand stepper, and random and PCT sampling to compare with. Split
+//!   by layer: program and language, the machine, the searches, the outcomes.
 //! - [`deadlock`]: [`LockWatch`] and [`WatchedMutex`]: locks whose deadlocks are found
 //!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
-//! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
 //! - [`service`]: [`SlowService`], a loopback server that answers after a delay, for
 //!   experiments with real sockets.
 //! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
-//! - [`Error`]: every helper that can be misused says so in one line instead of
-//!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds"):
-//!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
-//!   ([`spin`], [`CpuWork::ms`]), called inside timed closures and spans where a `Result`
-//!   would be noise: an absurd amount is capped and said so in one `lab:` line.
 //!
 //! ## Facts about evcxr behind the design
 //!
@@ -82,24 +113,24 @@ mod pool;
 pub mod record;
 pub mod scenarios;
 pub mod service;
+pub mod show;
 pub mod sync;
 
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
-pub use draw::{
-    Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph, fmt_count, fmt_duration,
-};
+pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph};
 pub use error::{Error, Result};
 pub use explore::{Ending, Program, Scheduler, Step};
 pub use measure::{
     Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
 };
-pub use message::{Message, Msg};
-pub use record::{Kind, Label, Lane, LaneTrace, Mark, Recorder, Span, SpanGuard, Trace};
+pub use message::Msg;
+pub use record::{Kind, Label, Lane, LaneTrace, Mark, Message, Recorder, Span, SpanGuard, Trace};
 pub use scenarios::{
     CpuWork, Pool, Tally, cores, current_thread_runtime, encode_frame, for_a_while,
     multi_thread_runtime, spin, thread_pool,
 };
 pub use service::SlowService;
+pub use show::{fmt_count, fmt_duration};
 pub use sync::{TracedGuard, TracedMutex};
 
 pub use crossbeam;

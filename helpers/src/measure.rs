@@ -5,8 +5,9 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::draw::{Bars, Lines, Table, emit, fmt_duration, three_digits, time_unit};
-use crate::error::{Error, Result, check_count};
+use crate::draw::{Bars, Lines, Table};
+use crate::error::{Error, Result, check_count, svg_or_problem};
+use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, time_unit};
 
 /// The most repetitions a [`Bench`] accepts.
 ///
@@ -167,18 +168,18 @@ impl Machine {
             }
         )
     }
+}
 
-    /// Shows the report as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::machine().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        crate::draw::emit_text_only(&self.to_string());
+impl Show for Machine {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
+        Rendering::TextOnly
     }
 }
+shown_in_cells!(Machine, "lab::machine()");
 
 impl fmt::Display for Machine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -786,28 +787,27 @@ impl Bench {
         ))
         .note(machine().one_line())
     }
+}
 
-    /// Shows the bench as a cell's output: the chart, or a one-line message.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ())).evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
+impl Show for Bench {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
         if let Some(e) = &self.error {
-            return e.evcxr_display();
+            return e.rendering();
         }
         if self.results.is_empty() {
-            return nothing_measured().evcxr_display();
+            return nothing_measured().rendering();
         }
-        let chart = self.chart();
-        match chart.to_svg() {
-            Ok(svg) => emit(&self.to_string(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+        svg_or_problem(self.chart().to_svg())
     }
 }
+shown_in_cells!(
+    Bench,
+    r#"lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()))"#
+);
 
 impl fmt::Display for Bench {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

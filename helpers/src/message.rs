@@ -6,7 +6,8 @@
 //! send with it, and records when the send was asked for and when the channel took it (the
 //! time between is how long the sender was blocked: a full bounded channel, a rendezvous).
 //! [`Lane::got`] unwraps it on the other side and records when it arrived.
-//! [`Recorder::trace`](crate::Recorder::trace) pairs the two into a [`Message`].
+//! [`Recorder::trace`](crate::Recorder::trace) pairs the two into a
+//! [`Message`](crate::Message) (the read side, in [`record`](crate::record)).
 //!
 //! ```
 //! use lab::Recorder;
@@ -27,11 +28,10 @@
 //! assert!(trace.messages()[0].received.is_some());
 //! ```
 
-use std::collections::HashMap;
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::record::{Label, Lane, RawRecv, RawSend, Shared};
 
@@ -69,86 +69,6 @@ impl<T> Msg<T> {
     /// ```
     pub fn value(&self) -> &T {
         &self.value
-    }
-}
-
-/// One message of a [`Trace`](crate::Trace): who sent it, who received it, and when.
-/// Times are since the trace's first record, like spans.
-///
-/// # Examples
-///
-/// ```
-/// let rec = lab::Recorder::new();
-/// let (tx, rx) = crossbeam::channel::unbounded();
-/// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
-/// a.send("x", 1, |m| tx.send(m)).unwrap();
-/// b.got(rx.recv().unwrap());
-/// a.send("never read", 2, |m| tx.send(m)).unwrap();
-/// drop((a, b));
-/// let trace = rec.trace().unwrap();
-/// let [read, unread] = trace.messages() else { panic!() };
-/// assert!(read.in_flight().is_some());
-/// assert_eq!(unread.to, None); // sent, never received
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Message {
-    /// The sending lane (an index into [`Trace::lanes`](crate::Trace::lanes)).
-    pub from: usize,
-    /// The receiving lane, or `None` if no lane received it (yet).
-    pub to: Option<usize>,
-    /// What [`Lane::send`] was told to call it.
-    pub label: Label,
-    /// When the sender asked the channel to take it.
-    pub sent: Duration,
-    /// When the channel took it and the send returned.
-    pub accepted: Duration,
-    /// When the receiver got it, if it did.
-    pub received: Option<Duration>,
-}
-
-impl Message {
-    /// How long the sender waited for the channel to take the message (0 for an
-    /// unbounded channel with room; the wait for a receiver with a rendezvous).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
-    ///     sent: Duration::from_millis(1), accepted: Duration::from_millis(4), received: None };
-    /// assert_eq!(m.blocked(), Duration::from_millis(3));
-    /// ```
-    pub fn blocked(&self) -> Duration {
-        self.accepted.saturating_sub(self.sent)
-    }
-
-    /// How long it sat in the channel, from being taken (`accepted`) until received:
-    /// `None` if it was never received.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let ms = Duration::from_millis;
-    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
-    ///     sent: ms(1), accepted: ms(1), received: Some(ms(6)) };
-    /// assert_eq!(m.in_flight(), Some(ms(5)));
-    /// ```
-    pub fn in_flight(&self) -> Option<Duration> {
-        self.received.map(|r| r.saturating_sub(self.accepted))
-    }
-
-    /// When the value changed hands: when the send returned, or, if the receiver already
-    /// had it by then (the sending thread was descheduled before its send call returned,
-    /// common on a busy machine with a rendezvous), when it was received. Drawings start
-    /// the arrow here, so an arrow never points back in time.
-    pub(crate) fn handed_over(&self) -> Duration {
-        self.received
-            .map_or(self.accepted, |r| r.min(self.accepted))
-    }
-
-    pub(crate) fn last(&self) -> Duration {
-        self.received.unwrap_or(self.accepted).max(self.accepted)
     }
 }
 
@@ -264,43 +184,6 @@ impl Lane {
 
 fn origin(shared: &Arc<Shared>) -> usize {
     Arc::as_ptr(shared) as usize
-}
-
-/// Pairs every send with its receive. Returns the messages in the order they were sent
-/// and how many receives had no recorded send.
-pub(crate) fn pair(
-    lanes: &HashMap<&str, usize>,
-    sends: &HashMap<u64, (&str, &RawSend)>,
-    recvs: &[(&str, &RawRecv)],
-    zero: Instant,
-) -> (Vec<Message>, usize) {
-    let mut arrived: HashMap<u64, (usize, Duration)> = HashMap::with_capacity(recvs.len());
-    let mut unpaired = 0;
-    for (lane, r) in recvs {
-        if sends.contains_key(&r.id) {
-            arrived.insert(r.id, (lanes[lane], r.at - zero));
-        } else {
-            unpaired += 1;
-        }
-    }
-    let mut messages: Vec<(u64, Message)> = sends
-        .iter()
-        .map(|(id, (lane, s))| {
-            let got = arrived.get(id);
-            let sent = s.start - zero;
-            let message = Message {
-                from: lanes[lane],
-                to: got.map(|g| g.0),
-                label: s.label.clone(),
-                sent,
-                accepted: (s.end - zero).max(sent),
-                received: got.map(|g| g.1),
-            };
-            (*id, message)
-        })
-        .collect();
-    messages.sort_by_key(|(id, m)| (m.sent, *id));
-    (messages.into_iter().map(|(_, m)| m).collect(), unpaired)
 }
 
 #[cfg(test)]

@@ -28,7 +28,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::message::Message;
 
 /// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
 ///
@@ -393,38 +392,6 @@ impl Recorder {
         Trace::from_buffers(&finished, open)
     }
 
-    /// The recording as a timeline chart (see [`Timeline`](crate::Timeline)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("hello");
-    /// let svg = rec.timeline().title("one mark").to_svg().unwrap();
-    /// assert!(svg.contains("one mark"));
-    /// ```
-    pub fn timeline(&self) -> crate::Timeline {
-        crate::Timeline::from_result(self.trace())
-    }
-
-    /// The recording's messages as a sequence diagram (see [`Sequence`](crate::Sequence));
-    /// a one-line message if no messages were recorded.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// let (tx, rx) = crossbeam::channel::bounded(1);
-    /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
-    /// a.send("ping", 1, |m| tx.send(m)).unwrap();
-    /// b.got(rx.recv().unwrap());
-    /// drop((a, b));
-    /// assert!(rec.sequence().to_svg().unwrap().contains("ping"));
-    /// ```
-    pub fn sequence(&self) -> crate::Sequence {
-        crate::Sequence::from_result(self.trace())
-    }
-
     /// Saves the recording as Chrome trace-event JSON, which opens in Perfetto
     /// (ui.perfetto.dev) and in `chrome://tracing`. Returns the path written.
     ///
@@ -441,19 +408,6 @@ impl Recorder {
         path: impl AsRef<std::path::Path>,
     ) -> Result<std::path::PathBuf> {
         self.trace()?.save_chrome_trace(path)
-    }
-
-    /// Shows the recording's timeline as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("hello");
-    /// rec.evcxr_display(); // prints the SVG between evcxr's markers
-    /// ```
-    pub fn evcxr_display(&self) {
-        self.timeline().evcxr_display();
     }
 }
 
@@ -939,7 +893,7 @@ impl Trace {
             .enumerate()
             .map(|(i, l)| (&*l.name, i))
             .collect();
-        let (messages, unpaired) = crate::message::pair(&index, &sends, &recvs, zero);
+        let (messages, unpaired) = pair(&index, &sends, &recvs, zero);
         let mut notes = Vec::new();
         if unpaired > 0 {
             notes.push(format!(
@@ -1089,20 +1043,6 @@ impl Trace {
         &self.messages
     }
 
-    /// The messages as a sequence diagram (see [`Sequence`](crate::Sequence)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// let (tx, _rx) = std::sync::mpsc::channel();
-    /// rec.lane("A").send("hello", (), |m| tx.send(m)).unwrap();
-    /// assert!(rec.trace().unwrap().sequence().to_svg().is_ok());
-    /// ```
-    pub fn sequence(&self) -> crate::Sequence {
-        crate::Sequence::from_result(Ok(self.clone()))
-    }
-
     /// The messages as Mermaid text (`sequenceDiagram`), to paste into Markdown that
     /// renders Mermaid (GitHub, JupyterLab 4.1+ in a Markdown cell, many docs sites).
     /// A message never received becomes a note on its sender.
@@ -1219,32 +1159,123 @@ impl Trace {
         }
         best as usize
     }
+}
 
-    /// The trace as a timeline chart.
+/// One message of a [`Trace`]: who sent it, who received it, and when.
+/// Times are since the trace's first record, like spans.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// let (tx, rx) = crossbeam::channel::unbounded();
+/// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+/// a.send("x", 1, |m| tx.send(m)).unwrap();
+/// b.got(rx.recv().unwrap());
+/// a.send("never read", 2, |m| tx.send(m)).unwrap();
+/// drop((a, b));
+/// let trace = rec.trace().unwrap();
+/// let [read, unread] = trace.messages() else { panic!() };
+/// assert!(read.in_flight().is_some());
+/// assert_eq!(unread.to, None); // sent, never received
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The sending lane (an index into [`Trace::lanes`](crate::Trace::lanes)).
+    pub from: usize,
+    /// The receiving lane, or `None` if no lane received it (yet).
+    pub to: Option<usize>,
+    /// What [`Lane::send`] was told to call it.
+    pub label: Label,
+    /// When the sender asked the channel to take it.
+    pub sent: Duration,
+    /// When the channel took it and the send returned.
+    pub accepted: Duration,
+    /// When the receiver got it, if it did.
+    pub received: Option<Duration>,
+}
+
+impl Message {
+    /// How long the sender waited for the channel to take the message (0 for an
+    /// unbounded channel with room; the wait for a receiver with a rendezvous).
     ///
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("x");
-    /// assert!(rec.trace().unwrap().timeline().to_svg().is_ok());
+    /// use std::time::Duration;
+    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    ///     sent: Duration::from_millis(1), accepted: Duration::from_millis(4), received: None };
+    /// assert_eq!(m.blocked(), Duration::from_millis(3));
     /// ```
-    pub fn timeline(&self) -> crate::Timeline {
-        crate::Timeline::from_result(Ok(self.clone()))
+    pub fn blocked(&self) -> Duration {
+        self.accepted.saturating_sub(self.sent)
     }
 
-    /// Shows the trace's timeline as a cell's output.
+    /// How long it sat in the channel, from being taken (`accepted`) until received:
+    /// `None` if it was never received.
     ///
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("x");
-    /// rec.trace().unwrap().evcxr_display();
+    /// use std::time::Duration;
+    /// let ms = Duration::from_millis;
+    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    ///     sent: ms(1), accepted: ms(1), received: Some(ms(6)) };
+    /// assert_eq!(m.in_flight(), Some(ms(5)));
     /// ```
-    pub fn evcxr_display(&self) {
-        self.timeline().evcxr_display();
+    pub fn in_flight(&self) -> Option<Duration> {
+        self.received.map(|r| r.saturating_sub(self.accepted))
     }
+
+    /// When the value changed hands: when the send returned, or, if the receiver already
+    /// had it by then (the sending thread was descheduled before its send call returned,
+    /// common on a busy machine with a rendezvous), when it was received. Drawings start
+    /// the arrow here, so an arrow never points back in time.
+    pub(crate) fn handed_over(&self) -> Duration {
+        self.received
+            .map_or(self.accepted, |r| r.min(self.accepted))
+    }
+
+    pub(crate) fn last(&self) -> Duration {
+        self.received.unwrap_or(self.accepted).max(self.accepted)
+    }
+}
+
+/// Pairs every send with its receive. Returns the messages in the order they were sent
+/// and how many receives had no recorded send.
+pub(crate) fn pair(
+    lanes: &HashMap<&str, usize>,
+    sends: &HashMap<u64, (&str, &RawSend)>,
+    recvs: &[(&str, &RawRecv)],
+    zero: Instant,
+) -> (Vec<Message>, usize) {
+    let mut arrived: HashMap<u64, (usize, Duration)> = HashMap::with_capacity(recvs.len());
+    let mut unpaired = 0;
+    for (lane, r) in recvs {
+        if sends.contains_key(&r.id) {
+            arrived.insert(r.id, (lanes[lane], r.at - zero));
+        } else {
+            unpaired += 1;
+        }
+    }
+    let mut messages: Vec<(u64, Message)> = sends
+        .iter()
+        .map(|(id, (lane, s))| {
+            let got = arrived.get(id);
+            let sent = s.start - zero;
+            let message = Message {
+                from: lanes[lane],
+                to: got.map(|g| g.0),
+                label: s.label.clone(),
+                sent,
+                accepted: (s.end - zero).max(sent),
+                received: got.map(|g| g.1),
+            };
+            (*id, message)
+        })
+        .collect();
+    messages.sort_by_key(|(id, m)| (m.sent, *id));
+    (messages.into_iter().map(|(_, m)| m).collect(), unpaired)
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour, shorten,
-    text_width, three_digits,
+    text_width,
 };
 use crate::error::{Error, Result};
+use crate::show::three_digits;
 
 /// One bar of a [`Bars`] chart.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,7 +224,7 @@ impl Bars {
         // Counts read as counts: 9, not 9.00; 286 612, not 286612.
         let number = if v.fract() == 0.0 && v.abs() < 1e18 {
             let sign = if v < 0.0 { "-" } else { "" };
-            format!("{sign}{}", super::fmt_count(v.abs() as u64))
+            format!("{sign}{}", crate::show::fmt_count(v.abs() as u64))
         } else {
             three_digits(v)
         };
@@ -334,7 +335,7 @@ impl Bars {
                 if counts && v.fract() != 0.0 {
                     String::new()
                 } else if counts && *v >= 0.0 {
-                    super::fmt_count(*v as u64)
+                    crate::show::fmt_count(*v as u64)
                 } else {
                     super::axis_number(*v)
                 }

@@ -23,14 +23,13 @@ use timeline::Axes;
 pub use timeline::Timeline;
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::time::Duration;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, save_file, svg_or_problem};
 use crate::record::Kind;
+use crate::show::{Rendering, Show, describe_svg, shown_in_cells};
 
 /// The drawing surface every chart draws on.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -106,72 +105,6 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// The one time-unit rule of the crate (axes, bars, printed durations): nanoseconds below
-/// a microsecond, microseconds below a millisecond, milliseconds below a second, seconds
-/// above. Returns the unit's name and how many of it make a second.
-pub(crate) fn time_unit(d: Duration) -> (&'static str, f64) {
-    let s = d.as_secs_f64();
-    if s < 1e-6 {
-        ("ns", 1e9)
-    } else if s < 1e-3 {
-        ("µs", 1e6)
-    } else if s < 1.0 {
-        ("ms", 1e3)
-    } else {
-        ("s", 1.0)
-    }
-}
-
-/// A duration in the unit that reads best: `850 ns`, `12.3 µs`, `412 ms`, `3.02 s`.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// assert_eq!(lab::fmt_duration(Duration::from_micros(12_345)), "12.3 ms");
-/// assert_eq!(lab::fmt_duration(Duration::from_nanos(850)), "850 ns");
-/// ```
-pub fn fmt_duration(d: Duration) -> String {
-    let (unit, per_sec) = time_unit(d);
-    format!("{} {unit}", three_digits(d.as_secs_f64() * per_sec))
-}
-
-/// A count with its digits grouped in threes, as the notebooks print them:
-/// `2 308 743 493 056`.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(lab::fmt_count(34_650), "34 650");
-/// assert_eq!(lab::fmt_count(999), "999");
-/// ```
-pub fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A number with about three significant digits: 0.123, 1.23, 12.3, 123, 1234.
-pub(crate) fn three_digits(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
 /// A round step (1, 2 or 5 times a power of ten) near `rough`.
 pub(crate) fn nice_step(rough: f64) -> f64 {
     if rough <= 0.0 || !rough.is_finite() {
@@ -200,59 +133,6 @@ pub(crate) fn axis_number(v: f64) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// Makes a fixed-size SVG scale down to the width of a narrow notebook column (and
-/// never up past its own width), instead of overflowing it with a scrollbar.
-pub(crate) fn responsive(svg: &str) -> String {
-    let Some(end) = svg.find('>') else {
-        return svg.to_string();
-    };
-    let (head, rest) = svg.split_at(end);
-    let width = head
-        .split("width=\"")
-        .nth(1)
-        .and_then(|w| w.split('"').next())
-        .unwrap_or("960")
-        .to_string();
-    let head = head
-        .replacen(&format!("width=\"{width}\""), "width=\"100%\"", 1)
-        .replacen(" height=\"", " data-height=\"", 1);
-    format!("{head} style=\"max-width: {width}px; height: auto\"{rest}")
-}
-
-/// Writes the chart's content blocks for evcxr: plain text, and an SVG image.
-pub(crate) fn emit(text: &str, svg: &str) {
-    let svg = responsive(svg);
-    let mut out = std::io::stdout().lock();
-    // Errors writing to stdout have nowhere better to go.
-    let _ = writeln!(
-        out,
-        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
-         EVCXR_BEGIN_CONTENT image/svg+xml\n{svg}\nEVCXR_END_CONTENT"
-    );
-    let _ = out.flush();
-}
-
-/// Writes plain text and HTML content blocks for evcxr (tables).
-pub(crate) fn emit_html(text: &str, html: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
-         EVCXR_BEGIN_CONTENT text/html\n{html}\nEVCXR_END_CONTENT"
-    );
-    let _ = out.flush();
-}
-
-/// Writes a plain-text-only content block for evcxr (messages, tables).
-pub(crate) fn emit_text_only(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
-    );
-    let _ = out.flush();
 }
 
 /// Draws a row of legend entries (colour box + name) on `area`, left to right.
@@ -613,7 +493,7 @@ impl Figure {
             }
             root.present().map_err(drawing)?;
         }
-        Ok(svg)
+        Ok(describe_svg(&svg, &self.summary(), &[]))
     }
 
     /// A plain-text summary of every chart in the figure.
@@ -646,28 +526,18 @@ impl Figure {
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
     }
+}
 
-    /// Shows the figure as a cell's output (or a one-line message saying what is wrong).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Figure::new().evcxr_display(); // empty: prints a one-line message
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.to_svg() {
-            Ok(svg) => emit(&self.summary(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+impl Show for Figure {
+    fn summary(&self) -> String {
+        Figure::summary(self)
+    }
+
+    fn rendering(&self) -> Rendering {
+        svg_or_problem(self.to_svg())
     }
 }
-
-/// Writes `contents` to `path`, with a one-line error naming the path.
-pub(crate) fn save_file(path: &std::path::Path, contents: &str) -> Result<std::path::PathBuf> {
-    std::fs::write(path, contents)
-        .map_err(|e| Error::new(format!("cannot write {}: {e}", path.display())))?;
-    Ok(path.to_path_buf())
-}
+shown_in_cells!(Figure, "lab::Figure::new()");
 
 /// Renders one chart alone as an SVG document.
 pub(crate) fn render_alone(chart: Chart, width: Option<u32>) -> Result<String> {
@@ -710,24 +580,18 @@ macro_rules! chart_output {
             ) -> Result<std::path::PathBuf> {
                 save_file(path.as_ref(), &self.to_svg()?)
             }
+        }
 
-            /// Shows the chart as a cell's output: the SVG and a plain-text summary, or a
-            /// one-line message saying what is wrong. evcxr calls this for the last value
-            /// of a cell.
-            ///
-            /// # Examples
-            ///
-            /// ```
-            #[doc = concat!("let chart = ", $make, ";")]
-            /// chart.evcxr_display(); // prints evcxr's content markers
-            /// ```
-            pub fn evcxr_display(&self) {
-                match self.to_svg() {
-                    Ok(svg) => emit(&self.summary(), &svg),
-                    Err(e) => e.evcxr_display(),
-                }
+        impl Show for $t {
+            fn summary(&self) -> String {
+                <$t>::summary(self)
+            }
+
+            fn rendering(&self) -> Rendering {
+                svg_or_problem(self.to_svg())
             }
         }
+        shown_in_cells!($t, $make);
     };
 }
 chart_output!(Bars, r#"lab::Bars::new("t").bar("a", 1.0)"#);
@@ -772,25 +636,6 @@ stackable!(Sequence);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn displayed_svgs_scale_to_the_column() {
-        let svg = r#"<svg width="960" height="200" viewBox="0 0 960 200" xmlns="x"><rect/></svg>"#;
-        let out = responsive(svg);
-        assert!(
-            out.starts_with(r#"<svg width="100%" data-height="200" viewBox="0 0 960 200""#),
-            "{out}"
-        );
-        assert!(out.contains("max-width: 960px"), "{out}");
-        assert!(out.ends_with("><rect/></svg>"), "{out}");
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(fmt_duration(Duration::from_secs(3)), "3.00 s");
-        assert_eq!(fmt_duration(Duration::from_millis(412)), "412 ms");
-        assert_eq!(fmt_duration(Duration::ZERO), "0 ns");
-    }
 
     #[test]
     fn figure_reports_the_first_problem_of_its_parts() {

@@ -8,11 +8,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour, shorten,
-    text_width, time_unit,
+    text_width,
 };
 use crate::error::{Error, Result};
-use crate::message::Message;
-use crate::record::{Kind, Trace};
+use crate::record::{Kind, Message, Recorder, Trace};
+use crate::show::time_unit;
 
 /// At most this many lifelines are drawn; messages to or from the others are counted.
 const MAX_LIFELINES: usize = 40;
@@ -214,13 +214,13 @@ impl Sequence {
             "{title}: {} lanes, {} messages ({lost} never received); longest blocked send {}",
             trace.lanes().len(),
             messages.len(),
-            super::fmt_duration(blocked)
+            crate::show::fmt_duration(blocked)
         );
         if let Some(median) = flight.get(flight.len() / 2) {
             let _ = write!(
                 s,
                 "; median time in the channel {}",
-                super::fmt_duration(*median)
+                crate::show::fmt_duration(*median)
             );
         }
         for note in self.layout(trace, super::DEFAULT_WIDTH).notes {
@@ -538,6 +538,42 @@ pub(crate) fn arrow(area: &Area, path: &[(f64, f64)], colour: RGBColor) -> Resul
     ))
     .map_err(drawing)?;
     Ok(())
+}
+
+impl Recorder {
+    /// The recording's messages as a sequence diagram (see [`Sequence`]);
+    /// a one-line message if no messages were recorded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = crossbeam::channel::bounded(1);
+    /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+    /// a.send("ping", 1, |m| tx.send(m)).unwrap();
+    /// b.got(rx.recv().unwrap());
+    /// drop((a, b));
+    /// assert!(rec.sequence().to_svg().unwrap().contains("ping"));
+    /// ```
+    pub fn sequence(&self) -> Sequence {
+        Sequence::from_result(self.trace())
+    }
+}
+
+impl Trace {
+    /// The messages as a sequence diagram (see [`Sequence`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, _rx) = std::sync::mpsc::channel();
+    /// rec.lane("A").send("hello", (), |m| tx.send(m)).unwrap();
+    /// assert!(rec.trace().unwrap().sequence().to_svg().is_ok());
+    /// ```
+    pub fn sequence(&self) -> Sequence {
+        Sequence::from_result(Ok(self.clone()))
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::show::{Rendering, Show, escape_xml, shown_in_cells};
+
 /// Rows of results shown as a table, e.g. the figures a notebook measured, side by side.
 ///
 /// # Examples
@@ -69,11 +71,7 @@ impl Table {
     /// assert!(html.contains("<td>&lt;1&gt;</td>"));
     /// ```
     pub fn to_html(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
+        let esc = escape_xml;
         let n = self.columns();
         let mut h = String::from("<table>\n<thead><tr>");
         for i in 0..n {
@@ -90,18 +88,18 @@ impl Table {
         h.push_str("</tbody>\n</table>");
         h
     }
+}
 
-    /// Shows the table as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Table::new(["x"]).row([1]).evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        super::emit_html(&self.to_string(), &self.to_html());
+impl Show for Table {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
+        Rendering::Html(self.to_html())
     }
 }
+shown_in_cells!(Table, r#"lab::Table::new(["x"]).row([1])"#);
 
 impl std::fmt::Display for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -8,10 +8,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
-    kind_text_colour, shorten, text_width, time_unit,
+    kind_text_colour, shorten, text_width,
 };
 use crate::error::{Error, Result};
-use crate::record::{Kind, Span, Trace};
+use crate::record::{Kind, Recorder, Span, Trace};
+use crate::show::{Rendering, Show, shown_in_cells, time_unit};
 
 /// At most this many lanes are drawn; a note counts the rest.
 const MAX_LANES: usize = 40;
@@ -253,7 +254,7 @@ impl Timeline {
             trace.lanes().len(),
             trace.span_count(),
             trace.mark_count(),
-            super::fmt_duration(trace.wall()),
+            crate::show::fmt_duration(trace.wall()),
         );
         for lane in trace.lanes().iter().take(MAX_LANES) {
             let _ = write!(s, "  {:<16}", shorten(&lane.name, 16));
@@ -265,7 +266,7 @@ impl Timeline {
                         s,
                         "  {} {} ({})",
                         kind.name(),
-                        super::fmt_duration(total),
+                        crate::show::fmt_duration(total),
                         spans.len()
                     );
                 }
@@ -640,3 +641,66 @@ fn thin(spans: &[Span], pixel: Duration, merge: bool) -> Vec<Block<'_>> {
     }
     out
 }
+
+/// The charts a recording draws itself as (here, next to the chart, so that recording
+/// never depends on drawing).
+impl Recorder {
+    /// The recording as a timeline chart (see [`Timeline`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("hello");
+    /// let svg = rec.timeline().title("one mark").to_svg().unwrap();
+    /// assert!(svg.contains("one mark"));
+    /// ```
+    pub fn timeline(&self) -> Timeline {
+        Timeline::from_result(self.trace())
+    }
+}
+
+impl Trace {
+    /// The trace as a timeline chart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("x");
+    /// assert!(rec.trace().unwrap().timeline().to_svg().is_ok());
+    /// ```
+    pub fn timeline(&self) -> Timeline {
+        Timeline::from_result(Ok(self.clone()))
+    }
+}
+
+/// A recording shows itself as its timeline.
+impl Show for Recorder {
+    fn summary(&self) -> String {
+        self.timeline().summary()
+    }
+
+    fn rendering(&self) -> Rendering {
+        self.timeline().rendering()
+    }
+}
+shown_in_cells!(
+    Recorder,
+    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("hello"); rec }"#
+);
+
+/// A trace shows itself as its timeline.
+impl Show for Trace {
+    fn summary(&self) -> String {
+        self.timeline().summary()
+    }
+
+    fn rendering(&self) -> Rendering {
+        self.timeline().rendering()
+    }
+}
+shown_in_cells!(
+    Trace,
+    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("x"); rec.trace().unwrap() }"#
+);

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::machine::Machine;
 use super::{Ending, Outcome, Replay, Stepper};
-use crate::draw::{Bars, fmt_count};
-use crate::error::{Error, Result};
+use crate::draw::Bars;
+use crate::error::{Error, Result, svg_or_problem};
+use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 
 /// The result of [`Program::explore`](super::Program::explore): every outcome, with exact counts.
 ///
@@ -309,22 +310,21 @@ impl Exploration {
             crate::fmt_duration(self.took),
         ))
     }
+}
 
-    /// Shows the chart and the counts as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
-    /// p.explore().unwrap().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.chart().to_svg() {
-            Ok(svg) => crate::draw::emit(&self.to_string(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+impl Show for Exploration {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
+        svg_or_problem(self.chart().to_svg())
     }
 }
+shown_in_cells!(
+    Exploration,
+    r#"lab::Program::new().thread("A", ["x = 1"]).explore().unwrap()"#
+);
 
 impl fmt::Display for Exploration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

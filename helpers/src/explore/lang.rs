@@ -12,7 +12,7 @@
 use std::fmt;
 
 use super::{MAX_STEPS_PER_THREAD, Step};
-use crate::draw::fmt_count;
+use crate::show::fmt_count;
 
 /// An expression over numbers, shared variables and the thread's locals.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::machine::Machine;
-use crate::draw::fmt_count;
 use crate::error::{Error, Result};
+use crate::show::fmt_count;
 
 /// How a schedule ended.
 ///

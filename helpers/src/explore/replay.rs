@@ -5,6 +5,7 @@ use super::machine::Machine;
 use super::outcome::End;
 use crate::draw::Table;
 use crate::error::{Error, Result};
+use crate::show::{Rendering, Show, escape_xml, shown_in_cells};
 
 /// Runs a program one step at a time, with you as the scheduler: [`step`](Stepper::step)
 /// moves the named thread. Made by [`Program::stepper`](super::Program::stepper).
@@ -187,17 +188,6 @@ impl Stepper {
             refused: self.refused.clone(),
         }
     }
-
-    /// Shows the table so far as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Program::new().thread("A", ["x = 1"]).stepper().unwrap().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        self.replay().evcxr_display();
-    }
 }
 
 /// One schedule, step by step: who moved, what the step was, every local and shared
@@ -278,14 +268,9 @@ impl Replay {
         t
     }
 
-    /// Shows the table and the outcome (or who can move next) as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
+    /// The outcome (or who can move next), one line, after why a move was refused if
+    /// one was.
+    fn status(&self) -> String {
         let mut status = if self.finished {
             format!("finished: {}", self.outcome)
         } else if self.can_move.is_empty() {
@@ -296,20 +281,41 @@ impl Replay {
         if let Some(why) = &self.refused {
             status = format!("{why}\n{status}");
         }
-        let table = self.table();
-        let html: String = status
-            .lines()
-            .map(|line| {
-                let line = line
-                    .replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;");
-                format!("<p><b>{line}</b></p>")
-            })
-            .collect();
-        crate::draw::emit_html(
-            &format!("{table}\n{status}"),
-            &format!("{}\n{html}", table.to_html()),
-        );
+        status
     }
 }
+
+/// A replay shows its table, then its outcome.
+impl Show for Replay {
+    fn summary(&self) -> String {
+        format!("{}\n{}", self.table(), self.status())
+    }
+
+    fn rendering(&self) -> Rendering {
+        let status: String = self
+            .status()
+            .lines()
+            .map(|line| format!("<p><b>{}</b></p>", escape_xml(line)))
+            .collect();
+        Rendering::Html(format!("{}\n{status}", self.table().to_html()))
+    }
+}
+shown_in_cells!(
+    Replay,
+    r#"lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap()"#
+);
+
+/// A stepper shows the replay of its moves so far.
+impl Show for Stepper {
+    fn summary(&self) -> String {
+        self.replay().summary()
+    }
+
+    fn rendering(&self) -> Rendering {
+        self.replay().rendering()
+    }
+}
+shown_in_cells!(
+    Stepper,
+    r#"lab::Program::new().thread("A", ["x = 1"]).stepper().unwrap()"#
+);

@@ -7,8 +7,8 @@ use super::Outcome;
 use super::machine::Machine;
 use super::outcome::Tally;
 use crate::draw::Bars;
-use crate::draw::fmt_count;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, svg_or_problem};
+use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 
 /// The most runs one [`Program::sample`](super::Program::sample) call makes.
 ///
@@ -264,22 +264,21 @@ impl Samples {
         }
         bars
     }
+}
 
-    /// Shows the chart as a cell's output.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
-    /// p.sample(lab::explore::Scheduler::Random, 3, 0).unwrap().evcxr_display();
-    /// ```
-    pub fn evcxr_display(&self) {
-        match self.chart().to_svg() {
-            Ok(svg) => crate::draw::emit(&self.to_string(), &svg),
-            Err(e) => e.evcxr_display(),
-        }
+impl Show for Samples {
+    fn summary(&self) -> String {
+        self.to_string()
+    }
+
+    fn rendering(&self) -> Rendering {
+        svg_or_problem(self.chart().to_svg())
     }
 }
+shown_in_cells!(
+    Samples,
+    r#"lab::Program::new().thread("A", ["x = 1"]).sample(lab::explore::Scheduler::Random, 3, 0).unwrap()"#
+);
 
 impl fmt::Display for Samples {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -20,8 +20,8 @@ use super::Exploration;
 use super::lang::Ins;
 use super::machine::Machine;
 use super::outcome::{Tally, too_many};
-use crate::draw::fmt_count;
 use crate::error::{Error, Result};
+use crate::show::fmt_count;
 
 /// One state of the graph, with the schedules that reach it.
 struct Node {

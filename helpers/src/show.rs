@@ -1,0 +1,352 @@
+//! Showing things: how numbers read, and how a value becomes a cell's output.
+//!
+//! The bottom of the crate: every other module may use it, it uses none of them. It
+//! holds the one time-unit rule ([`fmt_duration`]) and the one way to group digits
+//! ([`fmt_count`]), the evcxr output blocks, and [`Show`], the trait every value that
+//! displays itself implements: a plain-text summary and a rich rendering (an SVG image,
+//! an HTML fragment, or only the text), from which its `evcxr_display` is made once.
+//!
+//! ```
+//! use lab::show::{Rendering, Show};
+//!
+//! struct Greeting;
+//! impl Show for Greeting {
+//!     fn summary(&self) -> String {
+//!         "hello".into()
+//!     }
+//!     fn rendering(&self) -> Rendering {
+//!         Rendering::Html("<b>hello</b>".into())
+//!     }
+//! }
+//! Greeting.show(); // prints evcxr's content blocks: text/plain, then text/html
+//! ```
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The one time-unit rule of the crate (axes, bars, printed durations): nanoseconds below
+/// a microsecond, microseconds below a millisecond, milliseconds below a second, seconds
+/// above. Returns the unit's name and how many of it make a second.
+pub(crate) fn time_unit(d: Duration) -> (&'static str, f64) {
+    let s = d.as_secs_f64();
+    if s < 1e-6 {
+        ("ns", 1e9)
+    } else if s < 1e-3 {
+        ("µs", 1e6)
+    } else if s < 1.0 {
+        ("ms", 1e3)
+    } else {
+        ("s", 1.0)
+    }
+}
+
+/// A duration in the unit that reads best: `850 ns`, `12.3 µs`, `412 ms`, `3.02 s`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(lab::fmt_duration(Duration::from_micros(12_345)), "12.3 ms");
+/// assert_eq!(lab::fmt_duration(Duration::from_nanos(850)), "850 ns");
+/// ```
+pub fn fmt_duration(d: Duration) -> String {
+    let (unit, per_sec) = time_unit(d);
+    format!("{} {unit}", three_digits(d.as_secs_f64() * per_sec))
+}
+
+/// A count with its digits grouped in threes, as the notebooks print them:
+/// `2 308 743 493 056`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(lab::fmt_count(34_650), "34 650");
+/// assert_eq!(lab::fmt_count(999), "999");
+/// ```
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A number with about three significant digits: 0.123, 1.23, 12.3, 123, 1234.
+pub(crate) fn three_digits(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// `text` made safe inside XML or HTML, in an element or in a quoted attribute.
+pub(crate) fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How a value looks in a cell besides its plain-text summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rendering {
+    /// An SVG document (a chart).
+    Svg(String),
+    /// An HTML fragment (a table).
+    Html(String),
+    /// Nothing besides the text (a report).
+    TextOnly,
+    /// It cannot be shown; this one line says why (shown after a ⚠, instead of the
+    /// summary).
+    Problem(String),
+}
+
+/// A value that shows itself as a cell's output: a plain-text summary (what a console,
+/// a screen reader or an untrusted notebook shows) and a rich rendering.
+///
+/// Each type of the crate that implements it also has an inherent `evcxr_display`
+/// calling [`Show::show`], which is what evcxr looks for on a cell's last value.
+///
+/// # Examples
+///
+/// ```
+/// use lab::show::{Rendering, Show};
+///
+/// let bars = lab::Bars::new("t").bar("a", 1.0);
+/// assert!(Show::summary(&bars).contains("a"));
+/// assert!(matches!(bars.rendering(), Rendering::Svg(svg) if svg.contains("<title>")));
+/// ```
+pub trait Show {
+    /// What it shows, in plain text: the text/plain output, and an SVG's title.
+    fn summary(&self) -> String;
+
+    /// The rich output, or the one-line problem to show instead of it.
+    fn rendering(&self) -> Rendering;
+
+    /// Writes the value's content blocks for evcxr: the summary as text/plain and the
+    /// rendering as image/svg+xml or text/html; a problem alone, as text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::show::Show;
+    /// lab::Table::new(["x"]).row([1]).show();
+    /// ```
+    fn show(&self) {
+        match self.rendering() {
+            Rendering::Svg(svg) => emit(&self.summary(), "image/svg+xml", &responsive(&svg)),
+            Rendering::Html(html) => emit(&self.summary(), "text/html", &html),
+            Rendering::TextOnly => emit_text_only(&self.summary()),
+            Rendering::Problem(why) => emit_text_only(&format!("⚠ {why}")),
+        }
+    }
+}
+
+/// Gives types that implement [`Show`] the inherent `evcxr_display` that evcxr calls on a
+/// cell's last value (a trait method would need the trait in scope in every cell).
+/// `$example` is an expression of the type, for the doc example.
+macro_rules! shown_in_cells {
+    ($t:ty, $example:literal) => {
+        impl $t {
+            /// Shows it as a cell's output (see [`Show`](crate::show::Show)): the
+            /// plain-text summary and the chart or table, or a one-line message saying
+            /// what is wrong. evcxr calls this for the last value of a cell.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("let value = ", $example, ";")]
+            /// value.evcxr_display(); // prints evcxr's content blocks
+            /// ```
+            pub fn evcxr_display(&self) {
+                $crate::show::Show::show(self)
+            }
+        }
+    };
+}
+pub(crate) use shown_in_cells;
+
+/// Puts a description into an SVG document, for screen readers, the static site and a
+/// hover over the image: `role="img"` and `aria-label` on the root `<svg>`, and a
+/// `<title>` (the first line of `summary`) and `<desc>` (all of it) as its first
+/// children. `hovers` are regions with a tooltip each (a span, a bar, a message),
+/// added on top of the drawing as transparent shapes with a `<title>`. Done once here
+/// because plotters writes neither.
+pub(crate) fn describe_svg(svg: &str, summary: &str, hovers: &[Hover]) -> String {
+    let Some(open_end) = svg
+        .find("<svg")
+        .and_then(|s| svg[s..].find('>').map(|e| s + e))
+    else {
+        return svg.to_string();
+    };
+    let title = summary.lines().next().unwrap_or("").trim();
+    let mut out = String::with_capacity(svg.len() + summary.len() * 2 + hovers.len() * 120);
+    let head = &svg[..open_end];
+    let head = head.strip_suffix('/').unwrap_or(head);
+    out.push_str(head);
+    out.push_str(&format!(
+        " role=\"img\" aria-label=\"{}\">\n<title>{}</title>\n<desc>{}</desc>",
+        escape_xml(title),
+        escape_xml(title),
+        escape_xml(summary.trim())
+    ));
+    let rest = &svg[open_end + 1..];
+    match rest.rfind("</svg>") {
+        Some(close) if !hovers.is_empty() => {
+            out.push_str(&rest[..close]);
+            out.push_str("<g class=\"hover\">\n");
+            for h in hovers {
+                out.push_str(&h.to_svg());
+            }
+            out.push_str("</g>\n");
+            out.push_str(&rest[close..]);
+        }
+        _ => out.push_str(rest),
+    }
+    out
+}
+
+/// A region of a chart with a tooltip: a span's rectangle, a bar, a message's arrow.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(dead_code)] // the charts add theirs next
+pub(crate) enum Hover {
+    /// A rectangle, corners in pixels.
+    Rect((i32, i32), (i32, i32), String),
+    /// A line, ends in pixels (hovered within a few pixels of it).
+    Line((i32, i32), (i32, i32), String),
+}
+
+impl Hover {
+    fn to_svg(&self) -> String {
+        match self {
+            Hover::Rect((x0, y0), (x1, y1), text) => format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#000\" \
+                 fill-opacity=\"0\"><title>{}</title></rect>\n",
+                x0.min(x1),
+                y0.min(y1),
+                (x1 - x0).abs().max(1),
+                (y1 - y0).abs().max(1),
+                escape_xml(text)
+            ),
+            Hover::Line((x0, y0), (x1, y1), text) => format!(
+                "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#000\" \
+                 stroke-opacity=\"0\" stroke-width=\"8\"><title>{}</title></line>\n",
+                escape_xml(text)
+            ),
+        }
+    }
+}
+
+/// Makes a fixed-size SVG scale down to the width of a narrow notebook column (and
+/// never up past its own width), instead of overflowing it with a scrollbar.
+pub(crate) fn responsive(svg: &str) -> String {
+    let Some(end) = svg.find('>') else {
+        return svg.to_string();
+    };
+    let (head, rest) = svg.split_at(end);
+    let width = head
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .unwrap_or("960")
+        .to_string();
+    let head = head
+        .replacen(&format!("width=\"{width}\""), "width=\"100%\"", 1)
+        .replacen(" height=\"", " data-height=\"", 1);
+    format!("{head} style=\"max-width: {width}px; height: auto\"{rest}")
+}
+
+/// Writes evcxr's content blocks: plain text, then `body` as `mime`.
+pub(crate) fn emit(text: &str, mime: &str, body: &str) {
+    let mut out = std::io::stdout().lock();
+    // Errors writing to stdout have nowhere better to go.
+    let _ = writeln!(
+        out,
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT\n\
+         EVCXR_BEGIN_CONTENT {mime}\n{body}\nEVCXR_END_CONTENT"
+    );
+    let _ = out.flush();
+}
+
+/// Writes a plain-text-only content block for evcxr (messages, reports).
+pub(crate) fn emit_text_only(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
+    );
+    let _ = out.flush();
+}
+
+/// Writes `contents` to `path`; returns the path written.
+pub(crate) fn save(path: &Path, contents: &str) -> std::io::Result<PathBuf> {
+    std::fs::write(path, contents)?;
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displayed_svgs_scale_to_the_column() {
+        let svg = r#"<svg width="960" height="200" viewBox="0 0 960 200" xmlns="x"><rect/></svg>"#;
+        let out = responsive(svg);
+        assert!(
+            out.starts_with(r#"<svg width="100%" data-height="200" viewBox="0 0 960 200""#),
+            "{out}"
+        );
+        assert!(out.contains("max-width: 960px"), "{out}");
+        assert!(out.ends_with("><rect/></svg>"), "{out}");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(fmt_duration(Duration::from_secs(3)), "3.00 s");
+        assert_eq!(fmt_duration(Duration::from_millis(412)), "412 ms");
+        assert_eq!(fmt_duration(Duration::ZERO), "0 ns");
+    }
+
+    #[test]
+    fn a_described_svg_has_a_title_a_desc_and_escaped_hovers() {
+        let svg = "<svg width=\"10\" height=\"10\" xmlns=\"x\">\n<rect/>\n</svg>\n";
+        let hovers = [Hover::Rect((1, 2), (5, 4), "a <b> & \"c\"".into())];
+        let out = describe_svg(svg, "two lanes: A & B\nmore", &hovers);
+        assert!(
+            out.starts_with(
+                "<svg width=\"10\" height=\"10\" xmlns=\"x\" role=\"img\" \
+                 aria-label=\"two lanes: A &amp; B\">\n<title>two lanes: A &amp; B</title>\n\
+                 <desc>two lanes: A &amp; B\nmore</desc>"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("<title>a &lt;b&gt; &amp; &quot;c&quot;</title></rect>"),
+            "{out}"
+        );
+        assert!(out.contains("width=\"4\" height=\"2\""), "{out}");
+        assert!(out.trim_end().ends_with("</g>\n</svg>"), "{out}");
+        // Still one root element, and still scalable.
+        assert!(responsive(&out).contains("width=\"100%\""));
+    }
+}
