@@ -25,7 +25,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::draw::WaitForGraph;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Kind, Label, Lane};
 use crate::sync::Held;
 
@@ -59,6 +59,30 @@ impl fmt::Display for Stuck {
 }
 
 impl std::error::Error for Stuck {}
+
+/// A lock that gave up is an [`Error`] too, so a cell can use `?` on it in a function
+/// that returns [`lab::Result`](crate::Result). The kind says why: a deadlock, a wait
+/// past the bound, or a misuse.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Error, ErrorKind, Stuck};
+/// use std::time::Duration;
+///
+/// let e: Error = Stuck::TimedOut(Duration::from_secs(2)).into();
+/// assert_eq!(e.kind(), ErrorKind::TimedOut);
+/// assert_eq!(e.to_string(), "lab: gave up waiting after 2.00 s (the watch's bound)");
+/// ```
+impl From<Stuck> for Error {
+    fn from(stuck: Stuck) -> Error {
+        match stuck {
+            Stuck::Deadlock(cycle) => Error::of(ErrorKind::Deadlock, cycle.to_string()),
+            Stuck::TimedOut(_) => Error::of(ErrorKind::TimedOut, stuck.to_string()),
+            Stuck::Misuse(why) => Error::of(ErrorKind::Misuse, why),
+        }
+    }
+}
 
 /// A cycle in the wait-for graph: each thread waits for a lock held by the next one, and
 /// the last thread's lock is held by the first.
@@ -206,10 +230,13 @@ impl LockWatch {
     /// ```
     pub fn with_bound(bound: Duration) -> Result<LockWatch> {
         if bound < Duration::from_millis(1) || bound > Duration::from_secs(60) {
-            return Err(Error::new(format!(
-                "a bound of {} is outside 1 ms..=60 s: try Duration::from_secs(2)",
-                crate::fmt_duration(bound)
-            )));
+            return Err(Error::of(
+                ErrorKind::BadInput,
+                format!(
+                    "a bound of {} is outside 1 ms..=60 s: try Duration::from_secs(2)",
+                    crate::fmt_duration(bound)
+                ),
+            ));
         }
         Ok(LockWatch {
             watch: Arc::new(Watch {
@@ -713,9 +740,14 @@ mod tests {
                     let (one, two) = if first == "a" { (a, b) } else { (b, a) };
                     let guard = one.lock(&mut lane);
                     held.wait(); // both threads hold their first lock now
+                    // Through lab::Error: the kind says it was a misuse.
+                    let said = |e: &Stuck| {
+                        let e = Error::from(e.clone());
+                        format!("{:?}: {}", e.kind(), e.message())
+                    };
                     let r = match (&guard, two.lock(&mut lane)) {
-                        (Err(e), _) => e.to_string(),
-                        (Ok(_), Err(e)) => e.to_string(),
+                        (Err(e), _) => said(e),
+                        (Ok(_), Err(e)) => said(&e),
                         (Ok(_), Ok(_)) => "locked both".to_string(),
                     };
                     drop(guard);
@@ -728,7 +760,7 @@ mod tests {
         assert!(
             results
                 .iter()
-                .any(|r| r.starts_with("lab: two threads use the lane name")),
+                .any(|r| r.starts_with("Misuse: two threads use the lane name")),
             "{results:?}"
         );
         assert!(watch.deadlock().is_none(), "no false deadlock: {results:?}");

@@ -118,7 +118,7 @@ pub mod sync;
 
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
 pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use explore::{Ending, Program, Scheduler, Step};
 pub use measure::{
     Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,

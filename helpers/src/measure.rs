@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::draw::{Bars, Lines, Table};
-use crate::error::{Error, Result, check_count, svg_or_problem};
+use crate::error::{Error, ErrorKind, FirstError, Result, check_count, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, time_unit};
 
 /// The most repetitions a [`Bench`] accepts.
@@ -234,9 +234,10 @@ impl Measurement {
     pub fn from_samples(name: impl Into<String>, samples: Vec<Duration>) -> Result<Measurement> {
         let name = name.into();
         if samples.is_empty() {
-            return Err(Error::new(format!(
-                "measurement {name:?} has no samples: give it at least one"
-            )));
+            return Err(Error::of(
+                ErrorKind::BadInput,
+                format!("measurement {name:?} has no samples: give it at least one"),
+            ));
         }
         Ok(Measurement {
             name,
@@ -362,7 +363,7 @@ pub struct Bench {
     warmup: usize,
     reps: usize,
     results: Vec<Measurement>,
-    error: Option<Error>,
+    error: FirstError,
 }
 
 /// The variants of one [`Bench::compare`]: each [`add`](Variants::add) names one.
@@ -452,7 +453,7 @@ impl Bench {
             warmup: 1,
             reps: 5,
             results: Vec::new(),
-            error: None,
+            error: FirstError::default(),
         }
     }
 
@@ -466,10 +467,9 @@ impl Bench {
     /// assert_eq!(calls, 4);
     /// ```
     pub fn warmup(mut self, runs: usize) -> Bench {
-        if runs > MAX_REPS {
-            self.fail(check_count("warmup", runs, MAX_REPS, "try .warmup(1)").err());
-        } else {
-            self.warmup = runs;
+        match check_count("warmup", runs.max(1), MAX_REPS, "try .warmup(1)") {
+            Ok(_) => self.warmup = runs,
+            Err(e) => self.fail(e),
         }
         self
     }
@@ -486,15 +486,13 @@ impl Bench {
     pub fn reps(mut self, runs: usize) -> Bench {
         match check_count("reps", runs, MAX_REPS, "try .reps(5)") {
             Ok(n) => self.reps = n,
-            Err(e) => self.fail(Some(e)),
+            Err(e) => self.fail(e),
         }
         self
     }
 
-    fn fail(&mut self, e: Option<Error>) {
-        if self.error.is_none() {
-            self.error = e;
-        }
+    fn fail(&mut self, e: Error) {
+        self.error.keep(e);
     }
 
     /// Times the variants that `variants` adds, round by round: each round runs every
@@ -556,22 +554,24 @@ impl Bench {
     /// The one timing loop behind `compare` and `sweep`: warm-up rounds, then timed
     /// rounds, every variant once per round, within the time budget.
     fn interleave(mut self, mut jobs: Vec<(String, Job<'_>)>) -> Bench {
-        if self.error.is_some() {
+        if self.error.get().is_some() {
             return self;
         }
         if jobs.is_empty() {
-            self.fail(Some(Error::new(
+            self.fail(Error::of(
+                ErrorKind::Empty,
                 "no variants to time: add at least one, e.g. v.add(\"name\", || work()) or .sweep(&[1, 2, 4], ...)",
-            )));
+            ));
             return self;
         }
         let mut seen: Vec<&str> = self.results.iter().map(|m| m.name.as_str()).collect();
         for (name, _) in &jobs {
             if seen.contains(&name.as_str()) {
-                let e = Error::new(format!(
-                    "two variants are both named {name:?}: give each one a different name"
-                ));
-                self.fail(Some(e));
+                let e = Error::of(
+                    ErrorKind::BadInput,
+                    format!("two variants are both named {name:?}: give each one a different name"),
+                );
+                self.fail(e);
                 return self;
             }
             seen.push(name);
@@ -637,14 +637,15 @@ impl Bench {
     /// assert!(bench.get("z").unwrap_err().to_string().contains("no variant named"));
     /// ```
     pub fn get(&self, name: &str) -> Result<&Measurement> {
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error.get() {
             return Err(e.clone());
         }
         self.results.iter().find(|m| m.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.results.iter().map(|m| m.name.as_str()).collect();
-            Error::new(format!(
-                "no variant named {name:?}; this bench has {names:?}"
-            ))
+            Error::of(
+                ErrorKind::NotFound,
+                format!("no variant named {name:?}; this bench has {names:?}"),
+            )
         })
     }
 
@@ -663,9 +664,10 @@ impl Bench {
         let s = self.get(slow)?.median().as_secs_f64();
         let f = self.get(fast)?.median().as_secs_f64();
         if f == 0.0 {
-            return Err(Error::new(format!(
-                "{fast:?} took no measurable time: give it more work to time"
-            )));
+            return Err(Error::of(
+                ErrorKind::BadInput,
+                format!("{fast:?} took no measurable time: give it more work to time"),
+            ));
         }
         Ok(s / f)
     }
@@ -681,7 +683,7 @@ impl Bench {
     /// assert!(lab::Bench::new("x").reps(0).sweep(&[1], "", |_| ()).speedups().is_err());
     /// ```
     pub fn speedups(&self) -> Result<Vec<f64>> {
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error.get() {
             return Err(e.clone());
         }
         let Some(first) = self.results.first() else {
@@ -724,7 +726,7 @@ impl Bench {
                 xs.len(),
                 self.results.len()
             );
-            return lines.fail(Error::new(msg));
+            return lines.fail(Error::of(ErrorKind::BadInput, msg));
         }
         // The fastest runs show what the machine can do when nothing else disturbs it;
         // the medians, what a typical run gets. On a busy machine they differ.
@@ -755,7 +757,7 @@ impl Bench {
     /// ```
     pub fn chart(&self) -> Bars {
         let mut bars = Bars::new(self.title.clone());
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error.get() {
             return bars.fail(e.clone());
         }
         let longest = self.results.iter().map(Measurement::max).max();
@@ -795,7 +797,7 @@ impl Show for Bench {
     }
 
     fn rendering(&self) -> Rendering {
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error.get() {
             return e.rendering();
         }
         if self.results.is_empty() {
@@ -811,7 +813,7 @@ shown_in_cells!(
 
 impl fmt::Display for Bench {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error.get() {
             return write!(f, "{e}");
         }
         let mut s = format!("{}\n", self.title);
@@ -923,7 +925,10 @@ pub fn measure<R>(
 }
 
 fn nothing_measured() -> Error {
-    Error::new("nothing measured yet: add variants with .compare(|v| v.add(\"name\", || work()))")
+    Error::of(
+        ErrorKind::Empty,
+        "nothing measured yet: add variants with .compare(|v| v.add(\"name\", || work()))",
+    )
 }
 
 #[cfg(test)]
@@ -934,6 +939,7 @@ mod tests {
     fn zero_reps_is_a_one_line_error() {
         let bench = Bench::new("x").reps(0).compare(|v| v.add("a", || ()));
         let err = bench.get("a").unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::BadInput);
         assert_eq!(
             err.to_string(),
             "lab: reps must be at least 1 (got 0): try .reps(5)"
@@ -950,26 +956,15 @@ mod tests {
             v.add("a", || ());
             v.add("a", || ());
         });
-        assert!(bench.get("a").unwrap_err().message().contains("both named"));
+        let kind = |e: Error| e.kind();
+        assert_eq!(kind(bench.get("a").unwrap_err()), ErrorKind::BadInput);
         let again = Bench::new("x")
             .reps(1)
             .sweep(&[1], "", |_| ())
             .sweep(&[1], "", |_| ());
-        assert!(
-            again
-                .speedups()
-                .unwrap_err()
-                .message()
-                .contains("both named")
-        );
+        assert_eq!(kind(again.speedups().unwrap_err()), ErrorKind::BadInput);
         let nothing = Bench::new("x").compare(|_| ());
-        assert!(
-            nothing
-                .speedups()
-                .unwrap_err()
-                .message()
-                .contains("no variants")
-        );
+        assert_eq!(kind(nothing.speedups().unwrap_err()), ErrorKind::Empty);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::panic::PanicHookInfo;
 use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The most panics a [`Pool`] keeps the message of (it still counts the rest).
 const KEPT: usize = 16;
@@ -112,7 +112,7 @@ impl Pool {
                 }
             })
             .build()
-            .map_err(|e| Error::new(format!("cannot start a thread pool: {e}")))?;
+            .map_err(|e| Error::of(ErrorKind::Io, format!("cannot start a thread pool: {e}")))?;
         Ok(Pool { inner, panics })
     }
 
@@ -154,9 +154,10 @@ impl Pool {
                 taken.count
             )
         };
-        Err(Error::new(format!(
-            "{what}: fix the job and run the cell again"
-        )))
+        Err(Error::of(
+            ErrorKind::Panicked,
+            format!("{what}: fix the job and run the cell again"),
+        ))
     }
 
     /// How many spawned jobs have panicked since the last [`check`](Pool::check),

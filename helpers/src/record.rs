@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
 ///
@@ -839,7 +839,12 @@ impl Trace {
                  spans or marks on them"
                     .to_string()
             };
-            return Err(Error::new(why));
+            let kind = if open > 0 {
+                ErrorKind::Misuse
+            } else {
+                ErrorKind::Empty
+            };
+            return Err(Error::of(kind, why));
         };
         // Group buffers by name, in order of each name's first lane.
         let mut order: Vec<&LaneBuffer> = buffers.iter().collect();
@@ -948,7 +953,8 @@ impl Trace {
         let mut lanes = lanes;
         lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty());
         if lanes.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
+                ErrorKind::Empty,
                 "nothing to draw: every lane given to Trace::from_lanes is empty",
             ));
         }
@@ -1307,6 +1313,7 @@ mod tests {
         let mut open = rec.lane("open");
         open.mark("not yet handed over");
         let err = rec.trace().unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Misuse);
         assert!(err.message().contains("1 lane(s) still open"), "{err}");
         rec.lane("closed").mark("x");
         let trace = rec.trace().unwrap();

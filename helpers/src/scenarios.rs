@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result, check_count};
+use crate::error::{Error, ErrorKind, Result, check_count};
 pub use crate::pool::Pool;
 
 /// The most threads a pool or runtime from this crate may have.
@@ -248,9 +248,10 @@ pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| {
-            Error::new(format!(
-                "the OS refused a tokio runtime ({e}): drop runtimes you no longer need"
-            ))
+            Error::of(
+                ErrorKind::Io,
+                format!("the OS refused a tokio runtime ({e}): drop runtimes you no longer need"),
+            )
         })
 }
 
@@ -283,7 +284,7 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
         .on_thread_start(crate::pool::tokio_marker())
         .enable_all()
         .build()
-        .map_err(|e| Error::new(format!("cannot start a tokio runtime: {e}")))
+        .map_err(|e| Error::of(ErrorKind::Io, format!("cannot start a tokio runtime: {e}")))
 }
 
 /// A rayon thread pool with exactly `threads` threads (rayon itself reads 0 as "one per
@@ -398,10 +399,13 @@ fn together(
 ) -> Result<Tally> {
     let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
     if window.is_zero() || window > MAX_WINDOW {
-        return Err(Error::new(format!(
-            "window = {window:?}: give a window above 0 and at most {} s, e.g. Duration::from_millis(10)",
-            MAX_WINDOW.as_secs()
-        )));
+        return Err(Error::of(
+            ErrorKind::BadInput,
+            format!(
+                "window = {window:?}: give a window above 0 and at most {} s, e.g. Duration::from_millis(10)",
+                MAX_WINDOW.as_secs()
+            ),
+        ));
     }
     let stop = AtomicBool::new(false);
     let ready = AtomicUsize::new(0);
@@ -421,10 +425,13 @@ fn together(
                 Err(e) => {
                     stop.store(true, Ordering::SeqCst);
                     drop(closed);
-                    return Err(Error::new(format!(
-                        "the OS refused thread {} of {threads} ({e}): ask for fewer",
-                        i + 1
-                    )));
+                    return Err(Error::of(
+                        ErrorKind::Io,
+                        format!(
+                            "the OS refused thread {} of {threads} ({e}): ask for fewer",
+                            i + 1
+                        ),
+                    ));
                 }
             }
         }
@@ -437,9 +444,12 @@ fn together(
         stop.store(true, Ordering::Relaxed);
         let mut done = 0u64;
         for h in handles {
-            done += h
-                .join()
-                .map_err(|_| Error::new("a counting thread panicked: see the message above"))?;
+            done += h.join().map_err(|_| {
+                Error::of(
+                    ErrorKind::Panicked,
+                    "a counting thread panicked: see the message above",
+                )
+            })?;
         }
         Ok(Tally {
             threads,
@@ -476,8 +486,16 @@ mod tests {
             thread_pool(0).unwrap_err().to_string(),
             "lab: threads must be at least 1 (got 0): try lab::cores()"
         );
-        assert!(thread_pool(MAX_THREADS + 1).is_err());
-        assert!(multi_thread_runtime(MAX_THREADS + 1).is_err());
+        assert_eq!(thread_pool(0).unwrap_err().kind(), ErrorKind::BadInput);
+        let kind = |e: Error| e.kind();
+        assert_eq!(
+            kind(thread_pool(MAX_THREADS + 1).unwrap_err()),
+            ErrorKind::Limit
+        );
+        assert_eq!(
+            kind(multi_thread_runtime(MAX_THREADS + 1).unwrap_err()),
+            ErrorKind::Limit
+        );
     }
 
     #[test]
@@ -497,8 +515,9 @@ mod tests {
         assert_eq!(total.into_inner(), tally.done);
         assert!(tally.elapsed >= Duration::from_millis(2));
         for bad in [Duration::ZERO, MAX_WINDOW + Duration::from_millis(1)] {
-            let e = for_a_while(1, bad, |_, _| 0).unwrap_err().to_string();
-            assert!(e.starts_with("lab: window = "), "{e}");
+            let e = for_a_while(1, bad, |_, _| 0).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::BadInput);
+            assert!(e.message().starts_with("window = "), "{e}");
         }
     }
 }

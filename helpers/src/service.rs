@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// How many connections may wait to be accepted. std's `bind` asks for 128, and a burst
 /// of more connects than that overflows the queue: each dropped connect costs the client a
@@ -87,28 +87,39 @@ impl SlowService {
     /// ```
     pub fn start(delay: Duration) -> Result<SlowService> {
         if delay > MAX_DELAY {
-            return Err(Error::new(format!(
-                "a delay of {} is more than the {} s this service allows: try Duration::from_millis(50)",
-                crate::fmt_duration(delay),
-                MAX_DELAY.as_secs()
-            )));
+            return Err(Error::of(
+                ErrorKind::Limit,
+                format!(
+                    "a delay of {} is more than the {} s this service allows: try Duration::from_millis(50)",
+                    crate::fmt_duration(delay),
+                    MAX_DELAY.as_secs()
+                ),
+            ));
         }
         // Bind before spawning, so the port is known and errors are reported here.
         let listener = listen_on_loopback(BACKLOG)
-            .map_err(|e| Error::new(format!("cannot listen on 127.0.0.1: {e}")))?;
+            .map_err(|e| Error::of(ErrorKind::Io, format!("cannot listen on 127.0.0.1: {e}")))?;
         listener
             .set_nonblocking(true)
-            .map_err(|e| Error::new(format!("cannot configure the listener: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::new(format!("cannot read the listener's address: {e}")))?;
+            .map_err(|e| Error::of(ErrorKind::Io, format!("cannot configure the listener: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| {
+            Error::of(
+                ErrorKind::Io,
+                format!("cannot read the listener's address: {e}"),
+            )
+        })?;
         let served = Arc::new(AtomicU64::new(0));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let counter = Arc::clone(&served);
         let thread = std::thread::Builder::new()
             .name("slow service".into())
             .spawn(move || serve(listener, delay, counter, stopped))
-            .map_err(|e| Error::new(format!("cannot start the service thread: {e}")))?;
+            .map_err(|e| {
+                Error::of(
+                    ErrorKind::Io,
+                    format!("cannot start the service thread: {e}"),
+                )
+            })?;
         Ok(SlowService {
             addr,
             delay,

@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use lab::ErrorKind;
 use lab::explore::{Ending, Program, Scheduler};
 
 /// An outcome as (label, ending).
@@ -112,14 +113,20 @@ fn nested_repeats_are_refused_before_they_are_unrolled() {
     lines.extend(["}"; 8]);
     let p = Program::new().shared("x", 0).thread("A", lines);
     let began = Instant::now();
-    let e = p.explore().unwrap_err().to_string();
-    assert!(began.elapsed() < Duration::from_secs(1), "{e}");
+    let err = p.explore().unwrap_err();
+    assert!(began.elapsed() < Duration::from_secs(1), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Limit);
+    // The message names the limit and what the program would have been.
+    let e = err.to_string();
     assert!(e.contains("at most 64"), "{e}");
     assert!(e.contains("4 294 967 296"), "{e}");
     assert!(!e.contains('\n'), "{e}");
     // The stepper and the samplers refuse it the same way.
-    assert!(p.stepper().is_err());
-    assert!(p.sample(Scheduler::Random, 1, 0).is_err());
+    assert_eq!(p.stepper().unwrap_err().kind(), ErrorKind::Limit);
+    assert_eq!(
+        p.sample(Scheduler::Random, 1, 0).unwrap_err().kind(),
+        ErrorKind::Limit
+    );
 }
 
 fn refused(lines: &[&str]) -> String {
@@ -227,7 +234,7 @@ fn a_thread_of_empty_repeat_blocks_is_refused_like_an_empty_thread() {
         .thread("A", ["x = 1"])
         .thread("B", ["repeat 3 {", "}"])
         .stepper()
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("thread \"B\" has no steps"), "{e}");
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Empty);
+    assert!(e.message().starts_with("thread \"B\" has no steps"), "{e}");
 }

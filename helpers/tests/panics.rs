@@ -29,7 +29,9 @@ fn a_panicking_spawned_job_is_reported_and_the_pool_keeps_working() {
     let pool = thread_pool(2).unwrap();
     pool.spawn(|| panic!("boom in a job"));
     wait_for_panics(&pool, 1);
-    let err = pool.check().unwrap_err().to_string();
+    let err = pool.check().unwrap_err();
+    assert_eq!(err.kind(), lab::ErrorKind::Panicked);
+    let err = err.to_string();
     assert!(
         err.starts_with("lab: a job spawned on the rayon pool panicked"),
         "{err}"

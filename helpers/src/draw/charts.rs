@@ -9,7 +9,7 @@ use super::{
     Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour, shorten,
     text_width,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, FirstError, Result};
 use crate::show::three_digits;
 
 /// One bar of a [`Bars`] chart.
@@ -42,7 +42,7 @@ pub struct Bars {
     unit: String,
     bars: Vec<Bar>,
     notes: Vec<String>,
-    error: Option<Error>,
+    error: FirstError,
     width: Option<u32>,
     axis_max: Option<f64>,
 }
@@ -64,7 +64,7 @@ impl Bars {
             unit: String::new(),
             bars: Vec::new(),
             notes: Vec::new(),
-            error: None,
+            error: FirstError::default(),
             width: None,
             axis_max: None,
         }
@@ -97,10 +97,11 @@ impl Bars {
     pub fn axis_max(mut self, max: f64) -> Bars {
         if max.is_finite() && max > 0.0 {
             self.axis_max = Some(max);
-        } else if self.error.is_none() {
-            self.error = Some(Error::new(format!(
-                "axis_max({max}): give a positive number, e.g. .axis_max(100.0)"
-            )));
+        } else {
+            self.error.keep(Error::of(
+                ErrorKind::BadInput,
+                format!("axis_max({max}): give a positive number, e.g. .axis_max(100.0)"),
+            ));
         }
         self
     }
@@ -116,10 +117,11 @@ impl Bars {
     /// ```
     pub fn bar(mut self, label: impl Into<String>, value: f64) -> Bars {
         let label = label.into();
-        if !(value.is_finite() && value >= 0.0) && self.error.is_none() {
-            self.error = Some(Error::new(format!(
-                "bar {label:?} has value {value}: bars need a finite value ≥ 0"
-            )));
+        if !(value.is_finite() && value >= 0.0) {
+            self.error.keep(Error::of(
+                ErrorKind::BadInput,
+                format!("bar {label:?} has value {value}: bars need a finite value ≥ 0"),
+            ));
         }
         self.bars.push(Bar {
             label,
@@ -190,16 +192,17 @@ impl Bars {
 
     /// Shows `e` instead of the chart.
     pub(crate) fn fail(mut self, e: Error) -> Bars {
-        self.error.get_or_insert(e);
+        self.error.keep(e);
         self
     }
 
     fn missing_bar(&mut self, what: &str) {
-        if self.error.is_none() {
-            self.error = Some(Error::new(format!(
+        self.error.keep(Error::of(
+            ErrorKind::Misuse,
+            format!(
                 ".{what}() applies to the last bar, and there is none yet: call .bar(label, value) first"
-            )));
-        }
+            ),
+        ));
     }
 
     pub(crate) fn width_setting(&self) -> Option<u32> {
@@ -207,8 +210,8 @@ impl Bars {
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
-        if self.error.is_some() {
-            return self.error.as_ref();
+        if let Some(e) = self.error.get() {
+            return Some(e);
         }
         if self.bars.is_empty() {
             return Some(&NO_BARS);
@@ -391,8 +394,12 @@ impl Bars {
     }
 }
 
-static NO_BARS: std::sync::LazyLock<Error> =
-    std::sync::LazyLock::new(|| Error::new("no bars to draw: add some with .bar(label, value)"));
+static NO_BARS: std::sync::LazyLock<Error> = std::sync::LazyLock::new(|| {
+    Error::of(
+        ErrorKind::Empty,
+        "no bars to draw: add some with .bar(label, value)",
+    )
+});
 
 /// A line chart: one or more series of (x, y) points, e.g. speedup against threads.
 ///
@@ -418,7 +425,7 @@ pub struct Lines {
     y_label: String,
     series: Vec<Series>,
     notes: Vec<String>,
-    error: Option<Error>,
+    error: FirstError,
     width: Option<u32>,
 }
 
@@ -445,7 +452,7 @@ impl Lines {
             y_label: String::new(),
             series: Vec::new(),
             notes: Vec::new(),
-            error: None,
+            error: FirstError::default(),
             width: None,
         }
     }
@@ -539,24 +546,24 @@ impl Lines {
 
     /// Shows `e` instead of the chart.
     pub(crate) fn fail(mut self, e: Error) -> Lines {
-        self.error.get_or_insert(e);
+        self.error.keep(e);
         self
     }
 
     fn push(mut self, name: String, points: Vec<(f64, f64)>, reference: bool) -> Lines {
-        if self.error.is_none() {
-            if points.is_empty() {
-                self.error = Some(Error::new(format!(
-                    "series {name:?} has no points: give it at least one (x, y)"
-                )));
-            } else if let Some(p) = points
-                .iter()
-                .find(|(x, y)| !x.is_finite() || !y.is_finite())
-            {
-                self.error = Some(Error::new(format!(
-                    "series {name:?} has the point {p:?}: points must be finite numbers"
-                )));
-            }
+        if points.is_empty() {
+            self.error.keep(Error::of(
+                ErrorKind::BadInput,
+                format!("series {name:?} has no points: give it at least one (x, y)"),
+            ));
+        } else if let Some(p) = points
+            .iter()
+            .find(|(x, y)| !x.is_finite() || !y.is_finite())
+        {
+            self.error.keep(Error::of(
+                ErrorKind::BadInput,
+                format!("series {name:?} has the point {p:?}: points must be finite numbers"),
+            ));
         }
         self.series.push(Series {
             name,
@@ -571,8 +578,8 @@ impl Lines {
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
-        if self.error.is_some() {
-            return self.error.as_ref();
+        if let Some(e) = self.error.get() {
+            return Some(e);
         }
         if self.series.is_empty() {
             return Some(&NO_SERIES);
@@ -714,5 +721,8 @@ impl Lines {
 }
 
 static NO_SERIES: std::sync::LazyLock<Error> = std::sync::LazyLock::new(|| {
-    Error::new("no series to draw: add one with .series(name, points)")
+    Error::of(
+        ErrorKind::Empty,
+        "no series to draw: add one with .series(name, points)",
+    )
 });

@@ -27,7 +27,7 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::error::{Error, Result, save_file, svg_or_problem};
+use crate::error::{Error, ErrorKind, Result, save_file, svg_or_problem};
 use crate::record::Kind;
 use crate::show::{Rendering, Show, describe_svg, shown_in_cells};
 
@@ -43,15 +43,16 @@ pub(crate) fn check_width(px: u32) -> Result<u32> {
     if (320..=4000).contains(&px) {
         Ok(px)
     } else {
-        Err(Error::new(format!(
-            "width {px} px is outside 320..=4000: try .width(960)"
-        )))
+        Err(Error::of(
+            ErrorKind::BadInput,
+            format!("width {px} px is outside 320..=4000: try .width(960)"),
+        ))
     }
 }
 
 /// Turns a plotters error into ours.
 pub(crate) fn drawing<E: std::fmt::Display>(e: E) -> Error {
-    Error::new(format!("drawing failed: {e}"))
+    Error::of(ErrorKind::Render, format!("drawing failed: {e}"))
 }
 
 /// The colour of a kind of span. Okabe–Ito colours: told apart with any colour vision.
@@ -442,7 +443,8 @@ impl Figure {
     /// ```
     pub fn to_svg(&self) -> Result<String> {
         if self.parts.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
+                ErrorKind::Empty,
                 "empty figure: add charts with .with(chart) before displaying it",
             ));
         }
@@ -639,15 +641,20 @@ mod tests {
 
     #[test]
     fn figure_reports_the_first_problem_of_its_parts() {
+        use crate::ErrorKind;
+        let kind = |e: Error| e.kind();
         let empty = crate::Recorder::new();
         let err = Figure::new().with(&empty).to_svg().unwrap_err();
-        assert!(err.message().contains("nothing recorded"), "{err}");
+        assert_eq!(kind(err), ErrorKind::Empty);
         let err = Bars::new("x").bar("a", 1.0).width(5).to_svg().unwrap_err();
-        assert!(err.message().contains("width 5 px"), "{err}");
+        assert_eq!(kind(err), ErrorKind::BadInput);
         let err = Bars::new("x").to_svg().unwrap_err();
-        assert!(err.message().contains("no bars"), "{err}");
+        assert_eq!(kind(err), ErrorKind::Empty);
         let err = Lines::new("x").to_svg().unwrap_err();
-        assert!(err.message().contains("no series"), "{err}");
+        assert_eq!(kind(err), ErrorKind::Empty);
+        let err = Bars::new("x").bar("a", 1.0).annotate("x").bar("b", -1.0);
+        assert_eq!(kind(err.to_svg().unwrap_err()), ErrorKind::BadInput);
+        assert_eq!(kind(Figure::new().to_svg().unwrap_err()), ErrorKind::Empty);
     }
 }
 

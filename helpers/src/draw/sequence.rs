@@ -10,7 +10,7 @@ use super::{
     Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour, shorten,
     text_width,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Kind, Message, Recorder, Trace};
 use crate::show::time_unit;
 
@@ -65,7 +65,8 @@ impl Sequence {
     pub(crate) fn from_result(trace: Result<Trace>) -> Sequence {
         let trace = trace.and_then(|t| {
             if t.messages().is_empty() {
-                Err(Error::new(
+                Err(Error::of(
+                    ErrorKind::Empty,
                     "no messages recorded: send with lane.send(label, value, |m| tx.send(m)) \
                      and receive with lane.got(msg)",
                 ))

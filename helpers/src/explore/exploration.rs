@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::machine::Machine;
 use super::{Ending, Outcome, Replay, Stepper};
 use crate::draw::Bars;
-use crate::error::{Error, Result, svg_or_problem};
+use crate::error::{Error, ErrorKind, Result, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 
 /// The result of [`Program::explore`](super::Program::explore): every outcome, with exact counts.
@@ -101,10 +101,13 @@ impl Exploration {
         } else {
             ""
         };
-        Err(Error::new(format!(
-            "{outcome:?} is not an outcome this program can have; it ended in {:?}{hint}",
-            self.labels()
-        )))
+        Err(Error::of(
+            ErrorKind::NotFound,
+            format!(
+                "{outcome:?} is not an outcome this program can have; it ended in {:?}{hint}",
+                self.labels()
+            ),
+        ))
     }
 
     fn labels(&self) -> Vec<&str> {
@@ -244,10 +247,13 @@ impl Exploration {
     /// ```
     pub fn example(&self, outcome: &str) -> Result<Replay> {
         let Some(o) = self.outcomes.iter().find(|o| o.label == outcome) else {
-            return Err(Error::new(format!(
-                "no schedule ended in {outcome:?}; the outcomes are {:?}",
-                self.labels()
-            )));
+            return Err(Error::of(
+                ErrorKind::NotFound,
+                format!(
+                    "no schedule ended in {outcome:?}; the outcomes are {:?}",
+                    self.labels()
+                ),
+            ));
         };
         self.replay_of(o)
     }
@@ -266,10 +272,13 @@ impl Exploration {
     pub fn example_where(&self, pred: impl Fn(&Outcome) -> bool) -> Result<Replay> {
         match self.find(pred) {
             Some(o) => self.replay_of(o),
-            None => Err(Error::new(format!(
-                "no schedule ends in an outcome like that; the outcomes are {:?}",
-                self.labels()
-            ))),
+            None => Err(Error::of(
+                ErrorKind::NotFound,
+                format!(
+                    "no schedule ends in an outcome like that; the outcomes are {:?}",
+                    self.labels()
+                ),
+            )),
         }
     }
 

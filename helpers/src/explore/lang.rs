@@ -12,6 +12,7 @@
 use std::fmt;
 
 use super::{MAX_STEPS_PER_THREAD, Step};
+use crate::error::{Error, ErrorKind, Result};
 use crate::show::fmt_count;
 
 /// An expression over numbers, shared variables and the thread's locals.
@@ -153,18 +154,15 @@ struct Head {
 const MAX_REPEAT: usize = 16;
 
 /// Compiles one thread's steps. Errors name the thread and the line.
-pub(crate) fn compile(
-    thread: &str,
-    steps: &[Step],
-    names: &mut Names,
-) -> std::result::Result<Code, String> {
+pub(crate) fn compile(thread: &str, steps: &[Step], names: &mut Names) -> Result<Code> {
+    let bad = |why: String| Error::of(ErrorKind::BadInput, why);
     let mut locals = Vec::new();
     // The one local of the first version's steps, which read it before writing it.
     let mut legacy_local = None;
     let mut stack: Vec<(Block, Vec<Stmt>)> = vec![(Block::Top, Vec::new())];
     for (i, step) in steps.iter().enumerate() {
         let line = i + 1;
-        let at = |e: String| format!("thread {thread:?}, step {line}: {e}");
+        let at = |e: String| bad(format!("thread {thread:?}, step {line}: {e}"));
         let text = match step {
             Step::Line(text) => text.trim().to_string(),
             other => {
@@ -224,27 +222,33 @@ pub(crate) fn compile(
         }
     }
     if stack.len() > 1 {
-        return Err(format!(
+        return Err(bad(format!(
             "thread {thread:?}: a block is not closed: add a line \"}}\""
-        ));
+        )));
     }
     let body = stack.pop().expect("top").1;
     // Counted before unrolling: nested `repeat`s multiply, and unrolling 16^8 copies of
     // a line would exhaust the memory long before the limit was checked.
     let size = size(&body);
     if size == 0 {
-        return Err(format!(
-            "thread {thread:?} has no steps (its repeat blocks are empty): give it at least one"
+        return Err(Error::of(
+            ErrorKind::Empty,
+            format!(
+                "thread {thread:?} has no steps (its repeat blocks are empty): give it at least one"
+            ),
         ));
     }
     if size > MAX_STEPS_PER_THREAD as u64 {
-        return Err(format!(
-            "thread {thread:?} has {} steps (repeat blocks unrolled); the explorer takes at most \
+        return Err(Error::of(
+            ErrorKind::Limit,
+            format!(
+                "thread {thread:?} has {} steps (repeat blocks unrolled); the explorer takes at most \
              {MAX_STEPS_PER_THREAD}: use fewer steps or smaller repeat counts",
-            fmt_count(size)
+                fmt_count(size)
+            ),
         ));
     }
-    check_names(thread, &body, names, &locals, legacy_local)?;
+    check_names(thread, &body, names, &locals, legacy_local).map_err(bad)?;
     let mut code = Code {
         ins: Vec::new(),
         text: Vec::new(),

@@ -8,7 +8,7 @@
 
 use super::lang::{self, Code, Expr, Ins, Names, Place};
 use super::outcome::{End, Failure, Stop, Wait};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// A program, compiled: what the explorer, the stepper and the samplers run.
 #[derive(Clone, Debug, PartialEq)]
@@ -359,9 +359,10 @@ impl Machine {
             .position(|(n, _)| n == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = self.threads.iter().map(|(n, _)| n.as_str()).collect();
-                Error::new(format!(
-                    "no thread named {name:?}; the threads are {names:?}"
-                ))
+                Error::of(
+                    ErrorKind::NotFound,
+                    format!("no thread named {name:?}; the threads are {names:?}"),
+                )
             })
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::machine::Machine;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::show::fmt_count;
 
 /// How a schedule ended.
@@ -465,8 +465,11 @@ impl Tally {
 }
 
 pub(crate) fn too_many() -> Error {
-    Error::new(format!(
-        "more than {} schedules: too many to count in 64 bits; use fewer threads or steps",
-        fmt_count(u64::MAX)
-    ))
+    Error::of(
+        ErrorKind::Limit,
+        format!(
+            "more than {} schedules: too many to count in 64 bits; use fewer threads or steps",
+            fmt_count(u64::MAX)
+        ),
+    )
 }

@@ -12,7 +12,7 @@ use super::{
     Exploration, MAX_PROGRAM_THREADS, MAX_STATES, Replay, Samples, Scheduler, Stepper, sample,
     search,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, FirstError, Result};
 
 /// One step of a thread's program: a line of the step language (see the [module
 /// docs](crate::explore)), or one of the first version's six kinds.
@@ -184,7 +184,7 @@ impl fmt::Display for Step {
 pub struct Program {
     shared: Vec<(String, i64)>,
     threads: Vec<(String, Vec<Step>)>,
-    error: Option<Error>,
+    error: FirstError,
 }
 
 impl Program {
@@ -210,7 +210,10 @@ impl Program {
     /// ```
     pub fn shared(mut self, name: &str, start: i64) -> Program {
         if self.shared.iter().any(|(n, _)| n == name) {
-            self.fail(format!("shared variable {name:?} is declared twice"));
+            self.fail(
+                ErrorKind::BadInput,
+                format!("shared variable {name:?} is declared twice"),
+            );
         }
         self.shared.push((name.to_string(), start));
         self
@@ -235,39 +238,41 @@ impl Program {
     ) -> Program {
         let steps: Vec<Step> = steps.into_iter().map(Into::into).collect();
         if self.threads.iter().any(|(n, _)| n == name) {
-            self.fail(format!(
-                "two threads are named {name:?}: give each its own name"
-            ));
+            self.fail(
+                ErrorKind::BadInput,
+                format!("two threads are named {name:?}: give each its own name"),
+            );
         }
         if steps.is_empty() {
-            self.fail(format!(
-                "thread {name:?} has no steps: give it at least one"
-            ));
+            self.fail(
+                ErrorKind::Empty,
+                format!("thread {name:?} has no steps: give it at least one"),
+            );
         }
         self.threads.push((name.to_string(), steps));
         if self.threads.len() > MAX_PROGRAM_THREADS {
-            self.fail(format!(
-                "{} threads is more than the explorer takes ({MAX_PROGRAM_THREADS})",
-                self.threads.len()
-            ));
+            self.fail(
+                ErrorKind::Limit,
+                format!(
+                    "{} threads is more than the explorer takes ({MAX_PROGRAM_THREADS})",
+                    self.threads.len()
+                ),
+            );
         }
         self
     }
 
-    fn fail(&mut self, message: String) {
-        if self.error.is_none() {
-            self.error = Some(Error::new(message));
-        }
+    fn fail(&mut self, kind: ErrorKind, message: String) {
+        self.error.keep(Error::of(kind, message));
     }
 
     /// Parses and checks every thread: the machine the explorer, the stepper and the
     /// samplers run.
     pub(crate) fn compile(&self) -> Result<Machine> {
-        if let Some(e) = &self.error {
-            return Err(e.clone());
-        }
+        self.error.check()?;
         if self.threads.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
+                ErrorKind::Empty,
                 "the program has no threads: add some with .thread(name, steps)",
             ));
         }
@@ -277,7 +282,7 @@ impl Program {
         };
         let mut threads = Vec::new();
         for (name, steps) in &self.threads {
-            let code = lang::compile(name, steps, &mut names).map_err(Error::new)?;
+            let code = lang::compile(name, steps, &mut names)?;
             threads.push((name.clone(), code));
         }
         Ok(Machine::new(

@@ -4,7 +4,7 @@ use super::lang::Ins;
 use super::machine::Machine;
 use super::outcome::End;
 use crate::draw::Table;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::show::{Rendering, Show, escape_xml, shown_in_cells};
 
 /// Runs a program one step at a time, with you as the scheduler: [`step`](Stepper::step)
@@ -63,7 +63,7 @@ impl Stepper {
         self.refused = None;
         for (i, who) in moves.into_iter().enumerate() {
             if let Err(e) = self.step(who.as_ref()) {
-                let why = e.message().trim_start_matches("lab: ").to_string();
+                let why = e.message();
                 self.refused = Some(format!("move {} ({}) refused: {why}", i + 1, who.as_ref()));
                 break;
             }
@@ -86,23 +86,32 @@ impl Stepper {
         let p = &self.program;
         let t = p.thread_index(name)?;
         if let Some(end) = &self.over {
-            return Err(Error::new(format!(
-                "the run is over ({}): make a new stepper to try another schedule",
-                p.label(end)
-            )));
+            return Err(Error::of(
+                ErrorKind::Misuse,
+                format!(
+                    "the run is over ({}): make a new stepper to try another schedule",
+                    p.label(end)
+                ),
+            ));
         }
         let Some(text) = p.next_text(&self.state, t).map(str::to_string) else {
-            return Err(Error::new(format!(
-                "thread {name:?} has finished (it has no steps left): move another thread ({})",
-                self.movable_text()
-            )));
+            return Err(Error::of(
+                ErrorKind::Misuse,
+                format!(
+                    "thread {name:?} has finished (it has no steps left): move another thread ({})",
+                    self.movable_text()
+                ),
+            ));
         };
         if !p.can_move(&self.state, t) {
-            return Err(Error::new(format!(
-                "thread {name:?} is waiting: its next step, {text}, cannot run yet ({}); move {}",
-                self.why_waiting(t),
-                self.movable_text()
-            )));
+            return Err(Error::of(
+                ErrorKind::Misuse,
+                format!(
+                    "thread {name:?} is waiting: its next step, {text}, cannot run yet ({}); move {}",
+                    self.why_waiting(t),
+                    self.movable_text()
+                ),
+            ));
         }
         let (state, end) = p.step(&self.state, t);
         self.state = state;

@@ -7,7 +7,7 @@ use super::Outcome;
 use super::machine::Machine;
 use super::outcome::Tally;
 use crate::draw::Bars;
-use crate::error::{Error, Result, svg_or_problem};
+use crate::error::{Error, ErrorKind, Result, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 
 /// The most runs one [`Program::sample`](super::Program::sample) call makes.
@@ -85,17 +85,21 @@ pub(crate) fn sample(
     seed: u64,
 ) -> Result<Samples> {
     if runs == 0 || runs > MAX_RUNS {
-        return Err(Error::new(format!(
-            "runs = {runs}: ask for 1 to {} runs, e.g. 1000",
-            fmt_count(MAX_RUNS as u64)
-        )));
+        return Err(Error::of(
+            ErrorKind::BadInput,
+            format!(
+                "runs = {runs}: ask for 1 to {} runs, e.g. 1000",
+                fmt_count(MAX_RUNS as u64)
+            ),
+        ));
     }
     if let Scheduler::Pct { depth } = scheduler
         && !(1..=8).contains(&depth)
     {
-        return Err(Error::new(format!(
-            "PCT depth {depth}: give a depth from 1 to 8 (2 or 3 finds most bugs)"
-        )));
+        return Err(Error::of(
+            ErrorKind::BadInput,
+            format!("PCT depth {depth}: give a depth from 1 to 8 (2 or 3 finds most bugs)"),
+        ));
     }
     let n = program.threads.len();
     // k of the paper: an upper bound on the steps of one run. Every instruction of every

@@ -20,7 +20,7 @@ use super::Exploration;
 use super::lang::Ins;
 use super::machine::Machine;
 use super::outcome::{Tally, too_many};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::show::fmt_count;
 
 /// One state of the graph, with the schedules that reach it.
@@ -45,12 +45,15 @@ pub(crate) fn explore(program: Machine, limit: usize) -> Result<Exploration> {
         .map(|(_, c)| c.ins.len() as f64 + 1.0)
         .product();
     if positions > limit as f64 {
-        return Err(Error::new(format!(
-            "this program has about {} combinations of thread positions alone, more than the \
+        return Err(Error::of(
+            ErrorKind::Limit,
+            format!(
+                "this program has about {} combinations of thread positions alone, more than the \
              {} states the explorer keeps: use fewer threads or steps (or sample it: Program::sample)",
-            fmt_count(positions as u64),
-            fmt_count(limit as u64)
-        )));
+                fmt_count(positions as u64),
+                fmt_count(limit as u64)
+            ),
+        ));
     }
     let max_sum: usize = program.threads.iter().map(|(_, c)| c.ins.len()).sum();
     let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); max_sum + 1];
@@ -231,13 +234,16 @@ fn estimate(program: &Machine, levels: &Levels) -> f64 {
 
 fn too_many_states(program: &Machine, levels: &Levels, limit: usize) -> Error {
     let about = estimate(program, levels).max(limit as f64 + 1.0);
-    Error::new(format!(
-        "this program needs about {} distinct states (an estimate: its values multiply its \
+    Error::of(
+        ErrorKind::Limit,
+        format!(
+            "this program needs about {} distinct states (an estimate: its values multiply its \
          positions), more than the {} the explorer keeps: use fewer threads, steps or distinct \
          values, or sample it: Program::sample",
-        fmt_about(about),
-        fmt_count(limit as u64)
-    ))
+            fmt_about(about),
+            fmt_count(limit as u64)
+        ),
+    )
 }
 
 /// A large estimate, to two significant figures: `4 300 000`.
