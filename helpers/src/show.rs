@@ -228,7 +228,6 @@ pub(crate) fn describe_svg(svg: &str, summary: &str, hovers: &[Hover]) -> String
 
 /// A region of a chart with a tooltip: a span's rectangle, a bar, a message's arrow.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(dead_code)] // the charts add theirs next
 pub(crate) enum Hover {
     /// A rectangle, corners in pixels.
     Rect((i32, i32), (i32, i32), String),

@@ -265,9 +265,12 @@ fn nested_spans_are_drawn_inside_their_parent_without_its_label() {
         .timeline()
         .to_svg()
         .unwrap();
-    assert!(svg.contains("CHILD"));
+    // The drawing (between the description and the hover layer, which names both).
+    let drawing = &svg[svg.find("</desc>").unwrap()..svg.find("<g class=\"hover\">").unwrap()];
+    assert!(drawing.contains("CHILD"));
     assert!(
-        !svg.contains("PARENT"),
+        !drawing.contains("PARENT"),
         "the covered parent label is left out"
     );
+    assert!(svg.contains("<title>t: PARENT (lock held), at 0 ns for 10.0 ms</title>"));
 }

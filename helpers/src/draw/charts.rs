@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour, shorten,
-    text_width,
+    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour,
+    shorten, text_width,
 };
 use crate::error::{Error, ErrorKind, FirstError, Result};
 use crate::show::three_digits;
@@ -238,8 +238,35 @@ impl Bars {
         }
     }
 
+    /// One bar in words: `label: value (range lo–hi) annotation`.
+    fn bar_line(&self, b: &Bar) -> String {
+        let mut s = format!("{}: {}", b.label, self.value_text(b.value));
+        if let Some((lo, hi)) = b.range {
+            let _ = write!(s, " (range {}–{})", three_digits(lo), three_digits(hi));
+        }
+        if let Some(a) = &b.annotation {
+            let _ = write!(s, " {a}");
+        }
+        s
+    }
+
     pub(crate) fn summary(&self) -> String {
-        let mut s = format!("{}\n", self.title);
+        let firsts: Vec<String> = self
+            .bars
+            .iter()
+            .take(6)
+            .map(|b| format!("{} {}", b.label, self.value_text(b.value)))
+            .collect();
+        let more = match self.bars.len() {
+            n if n > 6 => format!(" and {} more", n - 6),
+            _ => String::new(),
+        };
+        let mut s = format!(
+            "{}: {} bars: {}{more}\n",
+            self.title,
+            self.bars.len(),
+            firsts.join(", ")
+        );
         let w = self
             .bars
             .iter()
@@ -262,7 +289,7 @@ impl Bars {
         s.trim_end().to_string()
     }
 
-    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
         let (w, h) = rest.dim_in_pixel();
@@ -360,6 +387,11 @@ impl Bars {
                     colour.filled(),
                 )))
                 .map_err(drawing)?;
+            hovers.rect(
+                chart.backend_coord(&(0.0, c + 0.3)),
+                chart.backend_coord(&(b.value.max(px), c - 0.3)),
+                self.bar_line(b),
+            );
             let mut end = b.value;
             if let Some((lo, hi)) = b.range {
                 let style = BLACK.stroke_width(2);
@@ -593,8 +625,12 @@ impl Lines {
 
     pub(crate) fn summary(&self) -> String {
         let mut s = format!(
-            "{}  ({} against {})\n",
-            self.title, self.y_label, self.x_label
+            "{}: {} against {}, {} series ({})\n",
+            self.title,
+            self.y_label,
+            self.x_label,
+            self.series.len(),
+            super::some_names(self.series.iter().map(|s| s.name.as_str()), 6)
         );
         for series in &self.series {
             let pts: Vec<String> = series
@@ -610,7 +646,7 @@ impl Lines {
         s.trim_end().to_string()
     }
 
-    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
         let (legend_area, rest) = rest.split_vertically(24);
@@ -698,6 +734,21 @@ impl Lines {
             .draw()
             .map_err(drawing)?;
         for (s, c) in self.series.iter().zip(&colours) {
+            for &(x, y) in &s.points {
+                let (px, py) = chart.backend_coord(&(x, y));
+                hovers.rect(
+                    (px - 5, py - 5),
+                    (px + 5, py + 5),
+                    format!(
+                        "{}: {} {} → {} {}",
+                        s.name,
+                        self.x_label,
+                        three_digits(x),
+                        self.y_label,
+                        three_digits(y)
+                    ),
+                );
+            }
             if s.reference {
                 chart
                     .draw_series(DashedLineSeries::new(

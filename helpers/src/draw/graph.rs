@@ -67,7 +67,21 @@ impl WaitForGraph {
     }
 
     pub(crate) fn summary(&self) -> String {
-        let mut s = format!("{}\n", self.title);
+        let cycle = self.edges.iter().filter(|e| e.3).count();
+        let mut s = format!(
+            "{}: {} threads ({}), {} locks ({}), {} edges{}\n",
+            self.title,
+            self.threads.len(),
+            super::some_names(self.threads.iter().map(String::as_str), 6),
+            self.locks.len(),
+            super::some_names(self.locks.iter().map(String::as_str), 6),
+            self.edges.len(),
+            if cycle > 0 {
+                format!(", {cycle} of them in a cycle")
+            } else {
+                String::new()
+            }
+        );
         for (from, to, waits, red) in &self.edges {
             let verb = if *waits { "waits for" } else { "is held by" };
             let _ = writeln!(

@@ -23,13 +23,14 @@ use timeline::Axes;
 pub use timeline::Timeline;
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, ErrorKind, Result, save_file, svg_or_problem};
-use crate::record::Kind;
-use crate::show::{Rendering, Show, describe_svg, shown_in_cells};
+use crate::record::{Kind, Message};
+use crate::show::{Hover, Rendering, Show, describe_svg, fmt_duration, shown_in_cells};
 
 /// The drawing surface every chart draws on.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -134,6 +135,87 @@ pub(crate) fn axis_number(v: f64) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// At most this many hover regions per image: a timeline of 100 000 spans keeps its
+/// tooltips for the first ones and a reasonable file size.
+const MAX_HOVERS: usize = 1000;
+
+/// The tooltips of an image, collected while its charts are drawn (in the whole
+/// image's pixels) and written into the SVG by [`describe_svg`].
+#[derive(Debug, Default)]
+pub(crate) struct Hovers(Vec<Hover>);
+
+impl Hovers {
+    /// A rectangle with a tooltip; corners in the image's pixels (what a chart's
+    /// `backend_coord` gives, or [`on_image`]).
+    pub(crate) fn rect(&mut self, a: (i32, i32), b: (i32, i32), text: String) {
+        if self.0.len() < MAX_HOVERS {
+            self.0.push(Hover::Rect(a, b, text));
+        }
+    }
+
+    /// A line with a tooltip; ends in the image's pixels.
+    pub(crate) fn line(&mut self, a: (i32, i32), b: (i32, i32), text: String) {
+        if self.0.len() < MAX_HOVERS {
+            self.0.push(Hover::Line(a, b, text));
+        }
+    }
+}
+
+/// Where a point of `area`, in its own pixels, is on the whole image.
+pub(crate) fn on_image(area: &Area, (x, y): (i32, i32)) -> (i32, i32) {
+    let (bx, by) = area.get_base_pixel();
+    (bx + x, by + y)
+}
+
+/// A span's tooltip: `lane: label (kind), at 1.20 ms for 4.00 ms`.
+pub(crate) fn span_tip(
+    lane: &str,
+    label: Option<&str>,
+    kind: Kind,
+    start: Duration,
+    end: Duration,
+) -> String {
+    let what = match label.filter(|l| !l.is_empty()) {
+        Some(l) => format!("{l} ({})", kind.name()),
+        None => kind.name().to_string(),
+    };
+    format!(
+        "{lane}: {what}, at {} for {}",
+        fmt_duration(start),
+        fmt_duration(end.saturating_sub(start))
+    )
+}
+
+/// A message's tooltip: who sent it to whom, when, how long the sender was blocked and
+/// how long it was in the channel.
+pub(crate) fn message_tip(m: &Message, from: &str, to: Option<&str>) -> String {
+    let mut s = format!("{}: {from} → {}", m.label, to.unwrap_or("nobody"));
+    s.push_str(&format!(", sent at {}", fmt_duration(m.sent)));
+    if !m.blocked().is_zero() {
+        s.push_str(&format!(", sender blocked {}", fmt_duration(m.blocked())));
+    }
+    match m.in_flight() {
+        Some(d) => s.push_str(&format!(", in the channel {}", fmt_duration(d))),
+        None => s.push_str(", never received"),
+    }
+    s
+}
+
+/// Up to `max` names, then how many more: `A, B, C and 4 more`.
+pub(crate) fn some_names<'a>(names: impl IntoIterator<Item = &'a str>, max: usize) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    let mut s = names
+        .iter()
+        .take(max)
+        .map(|n| shorten(n, 24))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > max {
+        s.push_str(&format!(" and {} more", names.len() - max));
+    }
+    s
 }
 
 /// Draws a row of legend entries (colour box + name) on `area`, left to right.
@@ -341,13 +423,13 @@ impl Chart {
         }
     }
 
-    fn draw(&self, area: &Area, axes: Axes) -> Result<()> {
+    fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()> {
         match self {
-            Chart::Timeline(t) => t.draw(area, axes),
-            Chart::Bars(b) => b.draw(area),
-            Chart::Lines(l) => l.draw(area),
+            Chart::Timeline(t) => t.draw(area, axes, hovers),
+            Chart::Bars(b) => b.draw(area, hovers),
+            Chart::Lines(l) => l.draw(area, hovers),
             Chart::Graph(g) => g.draw(area),
-            Chart::Sequence(s) => s.draw(area),
+            Chart::Sequence(s) => s.draw(area, hovers),
         }
     }
 }
@@ -478,6 +560,7 @@ impl Figure {
         let heights: Vec<u32> = self.parts.iter().map(|p| p.height(width, axes)).collect();
         let total = title_h + heights.iter().sum::<u32>() + gap * (heights.len() as u32 - 1);
         let mut svg = String::new();
+        let mut hovers = Hovers::default();
         {
             let root = SVGBackend::with_string(&mut svg, (width, total)).into_drawing_area();
             root.fill(&WHITE).map_err(drawing)?;
@@ -490,12 +573,12 @@ impl Figure {
             for (part, h) in self.parts.iter().zip(&heights) {
                 let (this, below) = rest.split_vertically(*h + gap);
                 let (this, _gap) = this.split_vertically(*h);
-                part.draw(&this, axes)?;
+                part.draw(&this, axes, &mut hovers)?;
                 rest = below;
             }
             root.present().map_err(drawing)?;
         }
-        Ok(describe_svg(&svg, &self.summary(), &[]))
+        Ok(describe_svg(&svg, &self.summary(), &hovers.0))
     }
 
     /// A plain-text summary of every chart in the figure.
@@ -507,14 +590,26 @@ impl Figure {
     /// assert!(fig.summary().contains("a"));
     /// ```
     pub fn summary(&self) -> String {
-        let mut s = String::new();
-        if let Some(t) = &self.title {
-            let _ = writeln!(s, "{t}");
+        let parts: Vec<String> = self.parts.iter().map(Chart::summary).collect();
+        if self.title.is_none() && parts.len() == 1 {
+            return parts[0].clone();
         }
-        for p in &self.parts {
-            let _ = writeln!(s, "{}", p.summary());
+        // The first line says what the whole figure shows (an image's title and
+        // aria-label); each chart's own summary follows.
+        let firsts: Vec<&str> = parts
+            .iter()
+            .map(|p| p.lines().next().unwrap_or(""))
+            .collect();
+        let mut s = format!(
+            "{}: {} charts: {}",
+            self.title.as_deref().unwrap_or("figure"),
+            parts.len(),
+            firsts.join(" | ")
+        );
+        for p in &parts {
+            let _ = write!(s, "\n{p}");
         }
-        s.trim_end().to_string()
+        s
     }
 
     /// Saves the figure as an SVG file; returns the path written.

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour, shorten,
-    text_width,
+    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
+    message_tip, on_image, shorten, span_tip, text_width,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Kind, Message, Recorder, Trace};
@@ -212,8 +212,9 @@ impl Sequence {
         let title = self.title.as_deref().unwrap_or("messages");
         let _ = write!(
             s,
-            "{title}: {} lanes, {} messages ({lost} never received); longest blocked send {}",
+            "{title}: {} lanes ({}), {} messages ({lost} never received); longest blocked send {}",
             trace.lanes().len(),
+            super::some_names(trace.lanes().iter().map(|l| &*l.name), 6),
             messages.len(),
             crate::show::fmt_duration(blocked)
         );
@@ -230,7 +231,7 @@ impl Sequence {
         s
     }
 
-    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
         let trace = self.trace.as_ref().map_err(Clone::clone)?;
         let (width, _) = area.dim_in_pixel();
         let layout = self.layout(trace, width);
@@ -355,6 +356,11 @@ impl Sequence {
                     kind_colour(s.kind).filled(),
                 ))
                 .map_err(drawing)?;
+                hovers.rect(
+                    on_image(&plot, pt(x - 6.0, y0)),
+                    on_image(&plot, pt(x + 6.0, y1)),
+                    span_tip(&lane.name, Some(&s.label), s.kind, s.start, s.end),
+                );
             }
         }
 
@@ -373,7 +379,9 @@ impl Sequence {
             !clash
         };
         let mut hidden = 0usize;
+        let lanes = trace.lanes();
         for m in &layout.drawn {
+            let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
             let x0 = x_of(m.from);
             let (y0, y1) = (y_of(m.sent), y_of(m.handed_over()));
             if y1 - y0 >= 1.0 {
@@ -402,6 +410,12 @@ impl Sequence {
                         vec![(x0, y0), (x1, y2)]
                     };
                     arrow(&plot, &path, ARROW)?;
+                    let (first, last) = (path[0], path[path.len() - 1]);
+                    hovers.line(
+                        on_image(&plot, pt(first.0, first.1)),
+                        on_image(&plot, pt(last.0, last.1)),
+                        tip,
+                    );
                     if layout.labels && !m.label.is_empty() {
                         // Near the sender, on the side the arrow leaves to, so a label is
                         // read with its arrow, not with a lifeline it crosses.
@@ -429,6 +443,11 @@ impl Sequence {
                 _ => {
                     // Never received: a short dashed stub ending in a cross.
                     let x1 = x0 + (layout.col * 0.4).clamp(12.0, 40.0);
+                    hovers.rect(
+                        on_image(&plot, pt(x0, y0 - 6.0)),
+                        on_image(&plot, pt(x1 + 6.0, y0 + 6.0)),
+                        tip,
+                    );
                     for k in 0..3 {
                         let a = x0 + (x1 - x0) * k as f64 / 3.0;
                         let b = a + (x1 - x0) / 6.0;

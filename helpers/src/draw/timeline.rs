@@ -7,12 +7,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
-    kind_text_colour, shorten, text_width,
+    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
+    kind_text_colour, message_tip, shorten, span_tip, text_width,
 };
 use crate::error::{Error, Result};
 use crate::record::{Kind, Recorder, Span, Trace};
-use crate::show::{Rendering, Show, shown_in_cells, time_unit};
+use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, time_unit};
 
 /// At most this many lanes are drawn; a note counts the rest.
 const MAX_LANES: usize = 40;
@@ -250,10 +250,12 @@ impl Timeline {
         let title = self.title.as_deref().unwrap_or("timeline");
         let _ = writeln!(
             s,
-            "{title}: {} lanes, {} spans, {} marks, wall {}",
+            "{title}: {} lanes ({}), {} spans, {} marks, {} messages, wall {}",
             trace.lanes().len(),
+            super::some_names(trace.lanes().iter().map(|l| &*l.name), 6),
             trace.span_count(),
             trace.mark_count(),
+            trace.messages().len(),
             crate::show::fmt_duration(trace.wall()),
         );
         for lane in trace.lanes().iter().take(MAX_LANES) {
@@ -287,7 +289,7 @@ impl Timeline {
 
     /// Draws the timeline on `area`, with axes shared with the other timelines of a
     /// figure, or its own.
-    pub(crate) fn draw(&self, area: &Area, axes: Axes) -> Result<()> {
+    pub(crate) fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()> {
         let trace = self.trace()?;
         let (width, _) = area.dim_in_pixel();
         let layout = self.layout(trace, width, axes);
@@ -450,6 +452,11 @@ impl Timeline {
                     [(x0, y0), (x1, y1)],
                     kind_colour(b.kind).filled(),
                 ));
+                hovers.rect(
+                    chart.backend_coord(&(x0, y1)),
+                    chart.backend_coord(&(x1, y0)),
+                    span_tip(&lane.name, b.label, b.kind, b.start, b.end),
+                );
                 if outline && x1 - x0 >= 6.0 * px {
                     // A white edge keeps back-to-back spans apart.
                     edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
@@ -494,6 +501,15 @@ impl Timeline {
                     vec![(x, base + BAND.0 - 3.0), (x, top)],
                     BLACK.stroke_width(2),
                 ));
+                let ((tx, ty0), (_, ty1)) = (
+                    chart.backend_coord(&(x, top)),
+                    chart.backend_coord(&(x, base + BAND.0 - 3.0)),
+                );
+                hovers.rect(
+                    (tx - 3, ty0),
+                    (tx + 3, ty1),
+                    format!("{}: {}, at {}", lane.name, m.label, fmt_duration(m.at)),
+                );
                 if let Some((r, left)) = place {
                     let (anchor, dx) = if *left {
                         (HPos::Right, -3.0 * px)
@@ -525,6 +541,7 @@ impl Timeline {
             .collect();
         let step = messages.len().div_ceil(MAX_ARROWS).max(1);
         for m in messages.into_iter().step_by(step) {
+            let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
             let (x0, y0) = (to_x(m.sent), centers[m.from]);
             let x_end = to_x(m.handed_over());
             if x_end - x0 >= px {
@@ -544,9 +561,16 @@ impl Timeline {
                     )
                 });
                 chart.draw_series(cross).map_err(drawing)?;
+                let (cx, cy) = chart.backend_coord(&(x0, y0));
+                hovers.rect((cx - 6, cy - 6), (cx + 6, cy + 6), tip);
                 continue;
             };
             let (x1, y1) = (to_x(at), centers[to]);
+            hovers.line(
+                chart.backend_coord(&(x0, y0)),
+                chart.backend_coord(&(x1, y1)),
+                tip,
+            );
             chart
                 .draw_series([PathElement::new(
                     vec![(x0, y0), (x1, y1)],
