@@ -108,13 +108,13 @@ setup_evcxr() {
     # The `rust` kernelspec: evcxr started through tools/kernel/launcher.py, which gives
     # each kernel its own persistent build slot (see that file). Rewrites nothing when
     # the installed kernelspec is already this one.
-    "$VENV/bin/python" tools/kernel/install.py register "$bin"
+    "$VENV/bin/python" -m tools.kernel.install register "$bin"
 }
 
 setup_warm() {
     # The first notebook a learner opens should be fast too: run the setup cell once in
     # the first slot (only when no slot has run it with this rustc, evcxr and helper source).
-    "$VENV/bin/python" tools/kernel/install.py warm
+    "$VENV/bin/python" -m tools.kernel.install warm
 }
 
 setup() {
@@ -200,7 +200,7 @@ run_tests() {
     fi
     # The Dockerfile followed on this machine as a fresh user with an empty home (no container
     # engine here): its build, then its CMD checked end to end. Says why when it cannot run.
-    "$VENV/bin/python" tools/image/rehearse_build.py
+    "$VENV/bin/python" -m tools.image.rehearse_build
     say "5/5 the kernel launcher, the setup, JupyterLab started every documented way, then every notebook checked and run top to bottom in the rust kernel"
     LAB_SETUP_DONE=1 "$VENV/bin/python" -m pytest tools -q -p no:cacheprovider
 }
@@ -258,7 +258,7 @@ case "${1:-}" in
     site)
         setup
         say "running every notebook, then writing the static site into site/"
-        "$VENV/bin/python" tools/nbtool.py site --execute "$ROOT/site"
+        "$VENV/bin/python" -m tools.nbtool site --execute "$ROOT/site"
         say "open site/index.html"
         ;;
     rehearse)

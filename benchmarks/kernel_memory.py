@@ -1,6 +1,6 @@
 """Memory per learner: a bare evcxr kernel against the project's, side by side.
 
-    .venv/bin/python benchmarks/kernel_memory.py [--rounds 3] [--notebook NB]
+    .venv/bin/python -m benchmarks.kernel_memory [--rounds 3] [--notebook NB]
         [--second notebooks/08-when-to-use-what.ipynb] [--series]
         [--variant NAME:KEY=VALUE,...] [--worktree] [--json FILE]
 
@@ -56,12 +56,13 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 
-import nbtool  # noqa: E402
-from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
-from jupyter_client.manager import KernelManager  # noqa: E402
+import tools.series
+from tools.evcxr import panic_in
+
+ROOT = Path(__file__).resolve().parent.parent
 
 MIB = 2**20
 INTERVAL_S = 0.1
@@ -207,7 +208,7 @@ def kernel_pid(km: KernelManager) -> int:
     raise SystemExit("cannot find the kernel's process id")
 
 
-NOTEBOOKS = nbtool.NOTEBOOKS  # where kernels start (`:dep lab = { path = "../helpers" }`); see snapshot()
+NOTEBOOKS = tools.series.NOTEBOOKS  # where kernels start (`:dep lab = { path = "../helpers" }`); see snapshot()
 
 
 def snapshot(tmp: Path) -> Path:
@@ -243,7 +244,7 @@ def run_cell(client, code: str) -> tuple[float, str | None]:
     def hook(msg):
         if msg["msg_type"] == "error":
             problem.append(f"{msg['content']['ename']}: {msg['content']['evalue']}"[:200])
-        elif msg["msg_type"] == "stream" and "panicked at" in msg["content"].get("text", ""):
+        elif msg["msg_type"] == "stream" and panic_in(msg["content"].get("text", "")):
             problem.append("panicked")
 
     t = time.monotonic()
@@ -256,17 +257,17 @@ def idle_settle(seconds: float = 1.5) -> None:
 
 
 def cells_of(notebook: Path) -> list:
-    return nbtool.code_cells(nbtool.read(notebook))
+    return tools.series.code_cells(tools.series.read(notebook))
 
 
 def check(cell, problem: str | None) -> str | None:
-    """A problem the notebook did not ask for (tests/test_notebooks.py's rules, short)."""
-    t = nbtool.tags(cell)
-    if problem and problem != "panicked" and nbtool.TAG_RAISES not in t:
+    """A problem the notebook did not ask for (tools/test_notebooks.py's rules, short)."""
+    t = tools.series.tags(cell)
+    if problem and problem != "panicked" and tools.series.TAG_RAISES not in t:
         return problem
-    if problem == "panicked" and nbtool.TAG_PANIC not in t:
+    if problem == "panicked" and tools.series.TAG_PANIC not in t:
         return problem
-    if nbtool.TAG_RAISES in t and not problem:
+    if tools.series.TAG_RAISES in t and not problem:
         return "tagged raises-exception but did not fail"
     return None
 
@@ -528,7 +529,7 @@ def compile_peak(r: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notebook", type=Path, default=nbtool.NOTEBOOKS / "00-start-here.ipynb")
+    parser.add_argument("--notebook", type=Path, default=tools.series.NOTEBOOKS / "00-start-here.ipynb")
     parser.add_argument("--rounds", type=int, default=1, help="measured runs of every variant, interleaved")
     parser.add_argument("--second", type=Path, help="with (b) still open, run this notebook in a second kernel")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:KEY=VALUE,...",

@@ -1,6 +1,6 @@
 """How long a notebook takes to be ready: a bare evcxr kernel against the project's.
 
-    .venv/bin/python benchmarks/kernel_start.py [--rounds N] [--notebooks]
+    .venv/bin/python -m benchmarks.kernel_start [--rounds N] [--notebooks]    (from the repository's root)
 
 Each round starts, one after the other (the two variants interleaved, round by round):
   (a) bare      evcxr_jupyter itself (no launcher, evcxr's throwaway build directory),
@@ -31,11 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 
-from jupyter_client.kernelspec import KernelSpecManager  # noqa: E402
-from jupyter_client.manager import KernelManager  # noqa: E402
+from tools import series
+from tools.execute import execute
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NOOP = "let _nothing = ();"
 FIRST_VARIABLE = "let ready = 1;"
@@ -140,12 +142,9 @@ def kernels(rounds: int) -> None:
 
 
 def notebooks() -> None:
-    import nbtool
-    from test_notebooks import execute
-
     total = 0.0
     print(f"\n{'notebook':<26} {'kernel':>7} {'setup':>7} {'median cell':>12} {'max cell':>9} {'Run All':>8}")
-    for path in nbtool.notebook_paths():
+    for path in series.notebook_paths():
         _, _, t = execute(path)
         cells = [c["seconds"] for c in t["cells"]]
         rest = cells[1:]

@@ -1,19 +1,14 @@
-"""pytest setup for the notebook tests: tools/ on the import path, and a closing table
-of how long each notebook and cell took (also saved in reports/notebook-timings.json)."""
+"""pytest setup for the tools' tests: a closing table of how long each notebook and cell
+took (also saved in reports/notebook-timings.json, by tools/test_notebooks.py)."""
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tools.execute import TIMINGS
 
 
 def pytest_terminal_summary(terminalreporter):
-    import nbtool
-
-    report = nbtool.ROOT / "reports" / "notebook-timings.json"
-    if not report.exists():
+    if not TIMINGS.exists():
         return
-    data = json.loads(report.read_text())
+    data = json.loads(TIMINGS.read_text())
     terminalreporter.section("notebook timings (seconds)")
     for name, t in data.items():
         cells = t["cells"]
@@ -28,6 +23,4 @@ def pytest_terminal_summary(terminalreporter):
 
 def pytest_sessionstart(session):
     # Timings describe this run only.
-    import nbtool
-
-    (nbtool.ROOT / "reports" / "notebook-timings.json").unlink(missing_ok=True)
+    TIMINGS.unlink(missing_ok=True)

@@ -1,24 +1,25 @@
-"""Small notebook tooling shared by the tests and by people editing notebooks.
+"""Notebook tooling for people editing the series (run from the repository's root):
 
-    python tools/nbtool.py strip      remove outputs and execution counts (commit clean)
-    python tools/nbtool.py setup      write tools/setup_cell.rs into every notebook's
+    python -m tools.nbtool strip      remove outputs and execution counts (commit clean)
+    python -m tools.nbtool setup      write tools/setup_cell.rs into every notebook's
                                       first code cell (the one identical setup cell)
-    python tools/nbtool.py nav        write the navigation cell (previous | contents | next)
+    python -m tools.nbtool nav        write the navigation cell (previous | contents | next)
                                       at the end of every notebook
-    python tools/nbtool.py figures NB DIR
+    python -m tools.nbtool figures NB DIR
                                       run notebook NB in the rust kernel and save each
                                       cell's image as DIR/NB-cellN.svg, to look at them
-    python tools/nbtool.py site [--execute] [DIR]
+    python -m tools.nbtool site [--execute] [DIR]
                                       the executed series as a static HTML site in DIR
                                       (default site/), figures included: from the executed
                                       copies the notebook tests keep in reports/executed/,
                                       or, with --execute (what `./lab.sh site` does), running
                                       every notebook first
-    python tools/nbtool.py budget [--timings reports/notebook-timings.json]
+    python -m tools.nbtool budget [--timings reports/notebook-timings.json]
                                       a learner's time per notebook, modelled on the run
                                       times that `pytest tools/test_notebooks.py` saved
 
-Both rewrite files only when something changes, so running them twice is harmless.
+strip, setup and nav rewrite a notebook only when something changes, so running them twice
+is harmless.
 
 budget's model, anchored on measured run times (not a study of real learners): reading =
 prose words (markdown less the nav cell and folded answers) at 150/min + non-blank lines of
@@ -29,6 +30,7 @@ the shortest solution's lines (less its comment line) at 3/min + its measured se
 """
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -36,42 +38,11 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
-SETUP_CELL = (Path(__file__).resolve().parent / "setup_cell.rs").read_text().strip()
-
-# Cell tags the tests understand.
-TAG_RAISES = "raises-exception"  # the cell must fail (e.g. it shows a compiler error)
-TAG_PANIC = "expect-panic"  # a panic message in this cell's output is the lesson
-TAG_CHART = "chart"  # the cell must display an image
-TAG_SLOW = "slow"  # the cell may take up to SLOW_BUDGET_S instead of CELL_BUDGET_S
-TAG_SOLUTION = "solution"  # an exercise's solution: executed like any cell, source folded
-
-CELL_BUDGET_S = 10.0  # once the cache is warm; cells take 0.2-4 s on 2 cores
-SLOW_BUDGET_S = 60.0
-SETUP_BUDGET_S = 600.0  # the first cell compiles the helpers and, cold, their deps
-
-
-def notebook_paths() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
-
-
-def read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
-
-
-def code_cells(nb) -> list:
-    return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def tags(cell) -> set[str]:
-    return set(cell.get("metadata", {}).get("tags", []))
-
-
-def budget(cell, is_setup: bool) -> float:
-    if is_setup:
-        return SETUP_BUDGET_S
-    return SLOW_BUDGET_S if TAG_SLOW in tags(cell) else CELL_BUDGET_S
+from tools.execute import EXECUTED, TIMINGS, execute, save_executed
+from tools.series import (
+    EXERCISES_HEADING, ROOT, SETUP_CELL, TAG_SOLUTION, code_cells, exercises, notebook_paths, read, solutions, tags,
+    title,
+)
 
 
 def write_if_changed(path: Path, nb) -> bool:
@@ -92,32 +63,6 @@ def strip(nb) -> None:
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
 
-EXERCISES_HEADING = "## Exercises"
-SOLUTION_LINE = re.compile(r"^// Solution to exercise (\d+)\b")
-
-
-def exercises(nb) -> tuple[int, list[int]]:
-    """(index of the cell holding the Exercises heading, the exercise numbers it lists).
-
-    Exercises are the numbered items (`1. ...`) after the heading, up to the `<details>`
-    that explains the solutions."""
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and EXERCISES_HEADING in cell.source:
-            text = cell.source.split(EXERCISES_HEADING, 1)[1].split("<details>", 1)[0]
-            return i, [int(m) for m in re.findall(r"^(\d+)\. ", text, flags=re.M)]
-    return -1, []
-
-
-def solutions(nb) -> list[tuple[int, int | None]]:
-    """(cell index, exercise number from its first line) for every `solution` cell."""
-    found = []
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and TAG_SOLUTION in tags(cell):
-            m = SOLUTION_LINE.match(cell.source.strip())
-            found.append((i, int(m.group(1)) if m else None))
-    return found
-
-
 def set_setup(nb) -> None:
     cells = code_cells(nb)
     if cells:
@@ -125,11 +70,6 @@ def set_setup(nb) -> None:
 
 
 NAV_MARK = "<!-- navigation: written by tools/nbtool.py nav -->"
-
-
-def title(nb) -> str:
-    """A notebook's title: its first line, without the '# '."""
-    return nb.cells[0].source.splitlines()[0].lstrip("# ").strip()
 
 
 def nav_source(paths: list[Path], i: int) -> str:
@@ -152,9 +92,9 @@ def set_nav(nb, source: str) -> None:
 
 
 def save_figures(path: Path, out: Path) -> None:
-    from test_notebooks import execute
-
-    nb, _, _ = execute(path)
+    nb, _, timings = execute(path)
+    if "stopped" in timings:
+        print(f"note: {timings['stopped']}")
     out.mkdir(parents=True, exist_ok=True)
     for i, cell in enumerate(nb.cells):
         for o in cell.get("outputs", []):
@@ -163,17 +103,6 @@ def save_figures(path: Path, out: Path) -> None:
                 target = out / f"{path.stem}-cell{i}.svg"
                 target.write_text(svg)
                 print(f"saved {target}")
-
-
-EXECUTED = ROOT / "reports" / "executed"
-
-
-def save_executed(path: Path, nb) -> Path:
-    """Keeps an executed copy of a notebook for the static site."""
-    EXECUTED.mkdir(parents=True, exist_ok=True)
-    target = EXECUTED / path.name
-    nbformat.write(nb, target)
-    return target
 
 
 def images(nb) -> int:
@@ -199,10 +128,11 @@ def build_site(out: Path, execute_first: bool) -> list[tuple[str, int]]:
         if execute_first or not executed.exists():
             if not execute_first:
                 raise SystemExit(f"no executed copy of {path.name}: run `./lab.sh site` (or pytest tools/test_notebooks.py)")
-            from test_notebooks import execute
-
             print(f"running {path.name} in the rust kernel")
-            save_executed(path, execute(path)[0])
+            nb, _, timings = execute(path)
+            if "stopped" in timings:
+                print(f"note: {timings['stopped']}")
+            save_executed(path, nb)
         nb = nbformat.read(executed, as_version=4)
         html, _ = exporter.from_notebook_node(nb)
         # Links between notebooks and to the contents point at the site's own pages.
@@ -284,41 +214,57 @@ def budget_table(paths: list[Path], timings: dict | None) -> str:
     return "\n".join(out + ([""] if notes else []) + [f"note: {n}" for n in notes])
 
 
-def main(argv: list[str]) -> int:
-    if argv[1:2] == ["budget"] and len(argv) in (2, 4) and argv[2:3] in ([], ["--timings"]):
-        report = Path(argv[3]) if len(argv) == 4 else ROOT / "reports" / "notebook-timings.json"
-        timings = json.loads(report.read_text()) if report.exists() else None
-        if timings is None:
-            print(f"note: no timings file at {report}: run `pytest tools/test_notebooks.py` first")
-        print(budget_table(notebook_paths(), timings))
-        return 0
-    if argv[1:2] == ["site"]:
-        rest = argv[2:]
-        execute_first = "--execute" in rest
-        dirs = [a for a in rest if a != "--execute"]
-        out = Path(dirs[0]) if dirs else ROOT / "site"
-        pages = build_site(out.resolve(), execute_first)
-        print(f"wrote {len(pages)} pages with {sum(n for _, n in pages)} figures, and index.html, to {out}")
-        return 0
-    if len(argv) == 4 and argv[1] == "figures":
-        save_figures(Path(argv[2]).resolve(), Path(argv[3]))
-        return 0
-    if len(argv) != 2 or argv[1] not in ("strip", "setup", "nav"):
-        print(__doc__)
-        return 2
+def rewrite_every_notebook(change) -> None:
+    """strip, setup, nav: `change(nb, index, paths)` on every notebook, saved if it changed."""
     paths = notebook_paths()
     for i, path in enumerate(paths):
         nb = read(path)
-        if argv[1] == "strip":
-            strip(nb)
-        elif argv[1] == "setup":
-            set_setup(nb)
-        else:
-            set_nav(nb, nav_source(paths, i))
+        change(nb, i, paths)
         if write_if_changed(path, nb):
             print(f"rewrote {path.relative_to(ROOT)}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m tools.nbtool", description=__doc__.split("\n\n")[0],
+                                epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("strip", help="remove outputs and execution counts (commit clean)")
+    sub.add_parser("setup", help="write tools/setup_cell.rs into every notebook's first code cell")
+    sub.add_parser("nav", help="write the navigation cell at the end of every notebook")
+    fig = sub.add_parser("figures", help="run a notebook and save each cell's image as DIR/NB-cellN.svg")
+    fig.add_argument("notebook", metavar="NB", type=Path)
+    fig.add_argument("dir", metavar="DIR", type=Path)
+    site = sub.add_parser("site", help="the executed series as a static HTML site")
+    site.add_argument("--execute", action="store_true", help="run every notebook first (what ./lab.sh site does)")
+    site.add_argument("dir", metavar="DIR", type=Path, nargs="?", default=ROOT / "site",
+                      help="where the pages go (default site/)")
+    budget = sub.add_parser("budget", help="a learner's time per notebook, from measured run times")
+    budget.add_argument("--timings", type=Path, default=TIMINGS,
+                        help="the timings the notebook tests saved (default reports/notebook-timings.json)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "budget":
+        timings = json.loads(args.timings.read_text()) if args.timings.exists() else None
+        if timings is None:
+            print(f"note: no timings file at {args.timings}: run `pytest tools/test_notebooks.py` first")
+        print(budget_table(notebook_paths(), timings))
+    elif args.command == "site":
+        pages = build_site(args.dir.resolve(), args.execute)
+        print(f"wrote {len(pages)} pages with {sum(n for _, n in pages)} figures, and index.html, to {args.dir}")
+    elif args.command == "figures":
+        save_figures(args.notebook.resolve(), args.dir)
+    elif args.command == "strip":
+        rewrite_every_notebook(lambda nb, i, paths: strip(nb))
+    elif args.command == "setup":
+        rewrite_every_notebook(lambda nb, i, paths: set_setup(nb))
+    else:
+        rewrite_every_notebook(lambda nb, i, paths: set_nav(nb, nav_source(paths, i)))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

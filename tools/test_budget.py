@@ -1,8 +1,8 @@
-"""`nbtool.py budget` on a hand-made notebook: what it counts, what it leaves out."""
+"""`python -m tools.nbtool budget` on a hand-made notebook: what it counts, what it leaves out."""
 import nbformat
 import pytest
 
-import nbtool
+from tools import nbtool
 
 
 def test_budget_counts_what_a_learner_reads_runs_and_writes(tmp_path):

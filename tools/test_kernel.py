@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import nbtool
+from tools import series
 
-LAUNCHER = nbtool.ROOT / "tools" / "kernel" / "launcher.py"
+LAUNCHER = series.ROOT / "tools" / "kernel" / "launcher.py"
 
 FAKE_EVCXR = f"""#!{sys.executable}
 import os, sys, time
@@ -220,7 +220,7 @@ def test_two_real_kernels_at_once_get_two_slots_and_both_run_the_setup_cell(tmp_
     the slots were wiped, so the test keeps to the case it means to check.)"""
     root = tmp_path / "slots"
     env = dict(os.environ, LAB_KERNEL_SLOTS_DIR=str(root))
-    code = nbtool.SETUP_CELL + '\nprintln!("slot={}", std::env::var("EVCXR_TMPDIR").unwrap());'
+    code = series.SETUP_CELL + '\nprintln!("slot={}", std::env::var("EVCXR_TMPDIR").unwrap());'
     with kernels(1, env) as (first,):
         assert slot_lines(collect(first, first.execute(code))) == [str(root / "slot-0")]
     with kernels(2, env) as clients:
@@ -244,7 +244,7 @@ def kernels(n: int, env: dict):
         for _ in range(n):
             km = KernelManager(kernel_name="rust")
             managers.append(km)
-            km.start_kernel(env=env, cwd=str(nbtool.NOTEBOOKS))
+            km.start_kernel(env=env, cwd=str(series.NOTEBOOKS))
             client = km.client()
             client.start_channels()
             client.wait_for_ready(timeout=120)

@@ -1,30 +1,27 @@
 """Every notebook, checked as committed and then run top to bottom in the real `rust`
-kernel (evcxr_jupyter), the way a learner would run it.
+kernel (evcxr_jupyter), the way a learner would run it (tools/execute.py).
 
 evcxr reports a panic as success and prints it to stderr, so a plain
 `nbconvert --execute` passes a broken notebook. These tests read every output.
 """
 from __future__ import annotations
 
-import copy
-import json
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-import nbtool
-from nbtool import TAG_CHART, TAG_PANIC, TAG_RAISES, code_cells, tags
+from tools import nbtool, series
+from tools.evcxr import panic_in
+from tools.execute import execute, save_executed, save_timings
+from tools.series import TAG_CHART, TAG_PANIC, TAG_RAISES, code_cells, tags
 
-NOTEBOOKS = nbtool.notebook_paths()
+NOTEBOOKS = series.notebook_paths()
 IDS = [p.stem for p in NOTEBOOKS]
-REPORT = nbtool.ROOT / "reports" / "notebook-timings.json"
 IMAGE_TYPES = ("image/svg+xml", "image/png")
 
-# The anatomy every notebook shares (DEVELOPERS.md): checked by heading text.
+# The anatomy every notebook shares (README, "The series"): checked by heading text.
 REQUIRED_SECTIONS = ["Learning goals", "Time budget", "Summary", "Exercises"]
 
 
@@ -34,22 +31,22 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_committed_without_outputs(path: Path):
-    nb = nbtool.read(path)
+    nb = series.read(path)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not dirty, f"cells {dirty} have outputs: run `python tools/nbtool.py strip`"
+    assert not dirty, f"cells {dirty} have outputs: run `python -m tools.nbtool strip`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_setup_cell_is_the_shared_one(path: Path):
-    first = code_cells(nbtool.read(path))[0]
-    assert first.source.strip() == nbtool.SETUP_CELL, (
-        "the first code cell must be tools/setup_cell.rs exactly: run `python tools/nbtool.py setup`"
+    first = code_cells(series.read(path))[0]
+    assert first.source.strip() == series.SETUP_CELL, (
+        "the first code cell must be tools/setup_cell.rs exactly: run `python -m tools.nbtool setup`"
     )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_anatomy(path: Path):
-    nb = nbtool.read(path)
+    nb = series.read(path)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "starts with a title"
     headings = " | ".join(
         line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("#")
@@ -65,33 +62,33 @@ def test_anatomy(path: Path):
 def test_every_exercise_has_a_solution_that_runs(path: Path):
     """Published answers are code the harness executes (twice, like every cell), so none
     can rot: one `solution` cell per exercise, after the exercises, its source folded."""
-    nb = nbtool.read(path)
-    at, numbers = nbtool.exercises(nb)
+    nb = series.read(path)
+    at, numbers = series.exercises(nb)
     assert at >= 0 and numbers, "no numbered exercises under '## Exercises'"
-    cells = nbtool.solutions(nb)
+    cells = series.solutions(nb)
     unlabelled = [i for i, n in cells if n is None]
     assert not unlabelled, f"solution cells {unlabelled} must start with '// Solution to exercise N'"
     missing = sorted(set(numbers) - {n for _, n in cells})
-    assert not missing, f"exercises {missing} have no solution cell (tag it '{nbtool.TAG_SOLUTION}')"
+    assert not missing, f"exercises {missing} have no solution cell (tag it '{series.TAG_SOLUTION}')"
     extra = sorted({n for _, n in cells} - set(numbers))
     assert not extra, f"solution cells for exercises {extra}, which do not exist"
     early = [i for i, _ in cells if i < at]
     assert not early, f"solution cells {early} come before the exercises"
     shown = [i for i, _ in cells if not nb.cells[i].metadata.get("jupyter", {}).get("source_hidden")]
-    assert not shown, f"solution cells {shown} are not folded: run `python tools/nbtool.py strip`"
+    assert not shown, f"solution cells {shown} are not folded: run `python -m tools.nbtool strip`"
 
 
 def test_links_and_mentions_of_other_notebooks_hold():
     """A link to a notebook must open it; a notebook that does not exist yet is mentioned
     as "notebook NN (coming)", so a learner knows not to look for it."""
     existing = {p.name[:2] for p in NOTEBOOKS}
-    texts = {p.name: "\n".join(c.source for c in nbtool.read(p).cells if c.cell_type == "markdown") for p in NOTEBOOKS}
-    texts["README.md"] = (nbtool.ROOT / "README.md").read_text()
+    texts = {p.name: "\n".join(c.source for c in series.read(p).cells if c.cell_type == "markdown") for p in NOTEBOOKS}
+    texts["README.md"] = (series.ROOT / "README.md").read_text()
     found = []
     for name, text in texts.items():
         flat = re.sub(r"\s+", " ", text)
         for target in re.findall(r"\]\((?:notebooks/)?(\d\d-[\w-]+\.ipynb)\)", flat):
-            if not (nbtool.NOTEBOOKS / target).exists():
+            if not (series.NOTEBOOKS / target).exists():
                 found.append(f"{name}: link to {target}, which does not exist")
         for m in re.finditer(r"\b[Nn]otebooks? (\d\d)\b(.{0,12})", flat):
             if m.group(1) not in existing and "(coming)" not in m.group(2):
@@ -103,9 +100,9 @@ def test_links_and_mentions_of_other_notebooks_hold():
 def test_navigation_cell_is_current(index: int):
     """The last cell links to the previous and next notebooks and the contents; it is
     generated, so a check keeps it from drifting when notebooks are added or renamed."""
-    nb = nbtool.read(NOTEBOOKS[index])
+    nb = series.read(NOTEBOOKS[index])
     assert nb.cells[-1].source == nbtool.nav_source(NOTEBOOKS, index), (
-        "navigation is out of date: run `python tools/nbtool.py nav`"
+        "navigation is out of date: run `python -m tools.nbtool nav`"
     )
 
 
@@ -129,11 +126,10 @@ def problems(nb) -> list[str]:
             found.append(f"{where}: failed: {detail}")
         if TAG_RAISES in t and not errors:
             found.append(f"{where}: tagged {TAG_RAISES} but did not fail")
-        if "panicked at" in text and TAG_PANIC not in t:
-            line = next(l for l in text.splitlines() if "panicked at" in l)
-            msg = text.split(line, 1)[1].strip().splitlines()[:1]
-            found.append(f"{where}: panicked: {line.strip()} {msg}")
-        if TAG_PANIC in t and "panicked at" not in text:
+        panic = panic_in(text)
+        if panic and TAG_PANIC not in t:
+            found.append(f"{where}: panicked: {panic}")
+        if TAG_PANIC in t and not panic:
             found.append(f"{where}: tagged {TAG_PANIC} but did not panic")
         if TAG_CHART in t:
             images = [o for o in cell.outputs if any(k in o.get("data", {}) for k in IMAGE_TYPES)]
@@ -145,69 +141,22 @@ def problems(nb) -> list[str]:
     return found
 
 
-def execute(path: Path, rerun: bool = False):
-    """Runs the notebook in the rust kernel; returns it with outputs, and timings.
-
-    With `rerun`, every code cell after the setup cell then runs a second time in the
-    same kernel, as a learner re-running cells would; the second run's outputs are
-    returned as a separate copy of the notebook (or None without `rerun`)."""
-    nb = nbtool.read(path)
-    client = NotebookClient(
-        nb,
-        kernel_name="rust",
-        timeout=int(nbtool.SETUP_BUDGET_S),
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    timings = {"notebook": path.stem, "cells": []}
-    second = None
-    t0 = time.monotonic()
-    with client.setup_kernel():
-        timings["kernel_ready_s"] = round(time.monotonic() - t0, 2)
-        setup = code_cells(nb)[0]
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            t = time.monotonic()
-            client.execute_cell(cell, index)
-            took = time.monotonic() - t
-            timings["cells"].append(
-                {
-                    "index": index,
-                    "seconds": round(took, 3),
-                    "budget": nbtool.budget(cell, cell is setup),
-                    "first_line": cell.source.strip().splitlines()[0][:60] if cell.source.strip() else "",
-                }
-            )
-        timings["total_s"] = round(time.monotonic() - t0, 2)
-        if rerun:
-            first = copy.deepcopy(nb)
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type == "code" and cell is not setup:
-                    client.execute_cell(cell, index)
-            nb, second = first, nb
-    return nb, second, timings
-
-
-def save_timings(timings: dict) -> None:
-    REPORT.parent.mkdir(exist_ok=True)
-    data = json.loads(REPORT.read_text()) if REPORT.exists() else {}
-    data[timings["notebook"]] = timings
-    REPORT.write_text(json.dumps(data, indent=1) + "\n")
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_runs_in_the_rust_kernel(path: Path):
     """Top to bottom, then every cell once more: learners re-run cells."""
     nb, second, timings = execute(path, rerun=True)
     save_timings(timings)
-    nbtool.save_executed(path, nb)  # for the static site (tools/test_site.py builds it)
+    save_executed(path, nb)  # for the static site (tools/test_site.py builds it)
     slow = [
         f"cell {c['index']} ({c['first_line']!r}) took {c['seconds']:.1f} s, budget {c['budget']:.0f} s"
         for c in timings["cells"]
         if c["seconds"] > c["budget"]
     ]
-    found = problems(nb) + slow + [f"on the second run, {p}" for p in problems(second)]
+    found = problems(nb) + slow
+    if "stopped" in timings:  # a cell ran into its limit: the cells after it never ran
+        found.append(timings["stopped"])
+    if second is not None:
+        found += [f"on the second run, {p}" for p in problems(second)]
     # The harness runs what learners run: the installed `rust` kernel, through the launcher.
     # The setup cell's `lab::ready()?` says so when a kernel was started any other way.
     setup_out = "".join(o.get("text", "") for o in code_cells(nb)[0].outputs)
@@ -252,3 +201,22 @@ def test_the_checker_catches_what_evcxr_lets_through(outputs, cell_tags, expect)
         assert found == []
     else:
         assert len(found) == 1 and expect in found[0], found
+
+
+def test_a_cell_past_its_limit_stops_the_run(tmp_path, monkeypatch):
+    """nbclient's per-cell timeout: a cell still running at its limit stops the run there,
+    in one line, instead of the harness waiting for the setup cell's ten minutes."""
+    import tools.execute
+
+    monkeypatch.setattr(tools.execute, "LIMIT_FACTOR", 0.2)  # a 10 s budget: stopped after 2 s
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "rust", "display_name": "Rust"}})
+    nb.cells = [nbformat.v4.new_code_cell("let x = 1;"),
+                nbformat.v4.new_code_cell("std::thread::sleep(std::time::Duration::from_secs(20));"),
+                nbformat.v4.new_code_cell("x")]
+    path = tmp_path / "99-stuck.ipynb"
+    nbformat.write(nb, path)
+    ran, second, timings = execute(path, rerun=True)
+    assert second is None
+    assert "cell 1 ('std::thread::sleep" in timings["stopped"] and "still running after 2 s" in timings["stopped"]
+    assert [c["index"] for c in timings["cells"]] == [0]
+    assert ran.cells[2].outputs == []

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-import nbtool
+from tools import series
 
 
 @pytest.mark.skipif(os.environ.get("LAB_SETUP_DONE") != "1", reason="run through ./lab.sh test")
@@ -17,7 +17,7 @@ def test_a_second_setup_installs_nothing():
     # `setup hub`, what the workshop image's build runs (the Dockerfile): everything `setup`
     # does, plus JupyterHub's single-user server (installed by the room rehearsal, step 4).
     run = subprocess.run(
-        ["bash", str(nbtool.ROOT / "lab.sh"), "setup", "hub"],
+        ["bash", str(series.ROOT / "lab.sh"), "setup", "hub"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -38,7 +38,7 @@ def _check_linker(tmp_path, tools: dict[str, str], cc_var: str | None) -> subpro
     bin_dir.mkdir()
     for name, real in tools.items():
         (bin_dir / name).symlink_to(shutil.which(real))
-    script = nbtool.ROOT / "lab.sh"
+    script = series.ROOT / "lab.sh"
     body = script.read_text()
     fn = body[body.index("check_linker() {"):]
     fn = fn[: fn.index("\n}\n") + 3]

@@ -10,11 +10,12 @@ import os
 import nbformat
 import pytest
 
-import nbtool
+from tools import nbtool, series
+from tools.execute import EXECUTED
 
 
 def test_the_site_has_every_notebook_and_every_figure(tmp_path):
-    missing = [p.name for p in nbtool.notebook_paths() if not (nbtool.EXECUTED / p.name).exists()]
+    missing = [p.name for p in series.notebook_paths() if not (EXECUTED / p.name).exists()]
     if missing:
         message = f"no executed copies of {missing}: run pytest tools/test_notebooks.py first"
         if os.environ.get("LAB_SETUP_DONE"):  # inside ./lab.sh test the notebooks ran just before
@@ -26,7 +27,7 @@ def test_the_site_has_every_notebook_and_every_figure(tmp_path):
     for stem, figures in pages:
         html = (tmp_path / f"{stem}.html").read_text()
         assert f'href="{stem}.html"' in index, f"{stem} is not on the index page"
-        executed = nbformat.read(nbtool.EXECUTED / f"{stem}.ipynb", as_version=4)
+        executed = nbformat.read(EXECUTED / f"{stem}.ipynb", as_version=4)
         assert figures == nbtool.images(executed)
         # nbconvert embeds each figure as an <img> whose src is the SVG as base64; our
         # charts all start `<svg width="100%"` (PHN2ZyB3aWR0aD0iMTAwJSI in base64).

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import nbtool
-from start_check import RouteBroke, check_route, image_cmd, settings_problems
+from tools import series
+from tools.start_check import RouteBroke, check_route, image_cmd, settings_problems
 
 needs_setup = pytest.mark.skipif(os.environ.get("LAB_SETUP_DONE") != "1", reason="run through ./lab.sh test")
 
@@ -45,7 +45,7 @@ def free_port() -> int:
 
 def check(route: str, cmd: list[str], **kw) -> dict:
     try:
-        return check_route(route, cmd, cwd=nbtool.ROOT, **kw)
+        return check_route(route, cmd, cwd=series.ROOT, **kw)
     except RouteBroke as e:
         pytest.fail(str(e), pytrace=False)
 
@@ -82,16 +82,16 @@ def test_a_users_own_options_win_over_ours(args, ip):
 def test_a_broken_route_is_one_line_naming_it():
     with pytest.raises(RouteBroke) as e:
         check_route("a bad option", ["./lab.sh", "start", "--no-browser", "--ServerApp.port=notaport"],
-                    cwd=nbtool.ROOT, start_limit_s=120)
+                    cwd=series.ROOT, start_limit_s=120)
     message = str(e.value)
     assert message.startswith("a bad option: JupyterLab exited with code"), message
     assert "\n" not in message, message
 
 
 def test_the_image_cmd_is_what_the_readme_documents():
-    readme = (nbtool.ROOT / "README.md").read_text()
+    readme = (series.ROOT / "README.md").read_text()
     assert "docker run --rm -p 8888:8888 concurrency-notebooks" in readme
-    assert "8888" in (nbtool.ROOT / "Dockerfile").read_text()
+    assert "8888" in (series.ROOT / "Dockerfile").read_text()
 
 
 @needs_setup
@@ -102,13 +102,13 @@ def test_the_singleuser_route_prepares_a_learners_work_folder(tmp_path: Path):
 
     work = tmp_path / "work"
     env = {**os.environ, "LAB_WORK_DIR": str(work)}
-    run = subprocess.run(["./lab.sh", "singleuser", "--help"], cwd=nbtool.ROOT, env=env,
+    run = subprocess.run(["./lab.sh", "singleuser", "--help"], cwd=series.ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     names = sorted(p.name for p in (work / "notebooks").glob("*.ipynb"))
-    assert names == sorted(p.name for p in nbtool.notebook_paths()), names
+    assert names == sorted(p.name for p in series.notebook_paths()), names
     assert (work / "helpers" / "Cargo.toml").exists() and (work / "README.md").exists()
     mine = work / "notebooks" / names[0]
     mine.write_text(mine.read_text() + " ")  # a learner's edit
-    subprocess.run(["./lab.sh", "singleuser", "--help"], cwd=nbtool.ROOT, env=env, capture_output=True, timeout=120)
+    subprocess.run(["./lab.sh", "singleuser", "--help"], cwd=series.ROOT, env=env, capture_output=True, timeout=120)
     assert mine.read_text().endswith(" "), "a second start overwrote the learner's notebook"

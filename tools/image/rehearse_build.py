@@ -1,6 +1,6 @@
 """The workshop image, rehearsed without a container engine (none runs on these machines).
 
-    .venv/bin/python tools/image/rehearse_build.py [--keep]
+    .venv/bin/python -m tools.image.rehearse_build [--keep]    (from the repository's root)
 
 Follows the Dockerfile line by line on this machine, as `docker build` then `docker run`
 would, as far as a machine without containers can:
@@ -40,10 +40,9 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from start_check import RouteBroke, check_route  # noqa: E402
+from tools.start_check import RouteBroke, check_route
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STANDIN = Path("/opt/lab-image-rehearsal")  # the base image's Rust, outside any home
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -287,7 +286,7 @@ def rehearse(keep: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m tools.image.rehearse_build", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="leave the user, its home and the stand-in Rust")
     args = parser.parse_args(argv)

@@ -1,15 +1,17 @@
 """Registers the project's `rust` kernel and warms its first build slot.
 
-    python tools/kernel/install.py register EVCXR_BIN
+    python -m tools.kernel.install register EVCXR_BIN
         the `rust` kernelspec: evcxr's own files (logos, version.txt) with a kernel.json
         that starts evcxr through tools/kernel/launcher.py (one build slot per kernel).
         Rewrites nothing when the installed kernelspec is already this one.
-    python tools/kernel/install.py warm
+    python -m tools.kernel.install warm
         runs the notebooks' setup cell once in the installed kernel, so that the first
         notebook a learner opens finds the helpers built. Does nothing when a slot already
         ran it with this rustc and evcxr.
 
-Run by ./lab.sh setup (with the project's Python, which has jupyter_client).
+Run by ./lab.sh setup, from the repository's root, with the project's Python (which has
+jupyter_client). The kernelspec runs a copy of launcher.py by its path, as a script: it
+imports nothing from this package.
 """
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools.evcxr import panic_in
+from tools.kernel import launcher
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(HERE))
-import launcher  # noqa: E402
 
 KERNEL = "rust"
 
@@ -140,7 +143,7 @@ def warm() -> None:
     outputs = [o for c in nb.cells for o in c.outputs]
     out = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     failed = [o for o in outputs if o.output_type == "error"]
-    if failed or "panicked at" in out:
+    if failed or panic_in(out):
         out += "".join(f"{o.ename}: {o.evalue}\n" for o in failed)
         raise SystemExit(f"the setup cell did not run cleanly in the rust kernel:\n{out}")
     lines = dict(line.split("=", 1) for line in out.splitlines() if line[:4] in ("slot", "why="))
