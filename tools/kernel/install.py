@@ -15,6 +15,7 @@ imports nothing from this package.
 """
 from __future__ import annotations
 
+import argparse
 import filecmp
 import hashlib
 import json
@@ -155,13 +156,17 @@ def warm() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "register":
-        register(argv[1])
-    elif argv == ["warm"]:
-        warm()
+    p = argparse.ArgumentParser(prog="python -m tools.kernel.install", description=__doc__.split("\n\n")[0],
+                                epilog=__doc__.split("\n\n", 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("register", help="register the `rust` kernelspec").add_argument("evcxr", metavar="EVCXR_BIN")
+    sub.add_parser("warm", help="run the setup cell once in the installed kernel")
+    args = p.parse_args(argv)
+    if args.command == "register":
+        register(args.evcxr)
     else:
-        print(__doc__, file=sys.stderr)
-        return 2
+        warm()
     return 0
 
 
