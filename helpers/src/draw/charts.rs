@@ -38,12 +38,12 @@ struct Bar {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bars {
-    title: String,
+    pub(super) title: String,
     unit: String,
     bars: Vec<Bar>,
-    notes: Vec<String>,
+    pub(super) notes: Vec<String>,
     error: FirstError,
-    width: Option<u32>,
+    pub(super) width: Option<u32>,
     axis_max: Option<f64>,
 }
 
@@ -164,32 +164,6 @@ impl Bars {
         self
     }
 
-    /// A note printed under the chart (the machine it ran on, a caveat).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let bars = lab::Bars::new("t").bar("a", 1.0).note("2 cores");
-    /// assert!(bars.to_svg().unwrap().contains("2 cores"));
-    /// ```
-    pub fn note(mut self, note: impl Into<String>) -> Bars {
-        self.notes.push(note.into());
-        self
-    }
-
-    /// Width in pixels (320 to 4000; default 960).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let svg = lab::Bars::new("t").bar("a", 1.0).width(600).to_svg().unwrap();
-    /// assert!(svg.contains("width=\"600\""));
-    /// ```
-    pub fn width(mut self, px: u32) -> Bars {
-        self.width = Some(px);
-        self
-    }
-
     /// Shows `e` instead of the chart.
     pub(crate) fn fail(mut self, e: Error) -> Bars {
         self.error.keep(e);
@@ -203,10 +177,6 @@ impl Bars {
                 ".{what}() applies to the last bar, and there is none yet: call .bar(label, value) first"
             ),
         ));
-    }
-
-    pub(crate) fn width_setting(&self) -> Option<u32> {
-        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
@@ -452,13 +422,13 @@ static NO_BARS: std::sync::LazyLock<Error> = std::sync::LazyLock::new(|| {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lines {
-    title: String,
+    pub(super) title: String,
     x_label: String,
     y_label: String,
     series: Vec<Series>,
-    notes: Vec<String>,
+    pub(super) notes: Vec<String>,
     error: FirstError,
-    width: Option<u32>,
+    pub(super) width: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -550,32 +520,6 @@ impl Lines {
         self.push(name.into(), points.into_iter().collect(), true)
     }
 
-    /// A note printed under the chart.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let chart = lab::Lines::new("t").series("a", [(1.0, 1.0)]).note("noisy machine");
-    /// assert!(chart.to_svg().unwrap().contains("noisy machine"));
-    /// ```
-    pub fn note(mut self, note: impl Into<String>) -> Lines {
-        self.notes.push(note.into());
-        self
-    }
-
-    /// Width in pixels (320 to 4000; default 960).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let svg = lab::Lines::new("t").series("a", [(1.0, 1.0)]).width(640).to_svg().unwrap();
-    /// assert!(svg.contains("width=\"640\""));
-    /// ```
-    pub fn width(mut self, px: u32) -> Lines {
-        self.width = Some(px);
-        self
-    }
-
     /// Shows `e` instead of the chart.
     pub(crate) fn fail(mut self, e: Error) -> Lines {
         self.error.keep(e);
@@ -603,10 +547,6 @@ impl Lines {
             reference,
         });
         self
-    }
-
-    pub(crate) fn width_setting(&self) -> Option<u32> {
-        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Area, FONT, draw_title, drawing};
+use super::{Area, FONT, arrowhead, draw_dashed, draw_title, drawing};
 use crate::error::Result;
 
 const NODE: f64 = 22.0;
@@ -166,34 +166,15 @@ impl WaitForGraph {
             let style = colour.stroke_width(if *red { 3 } else { 2 });
             if *waits {
                 // Dashed: waiting, not having.
-                let dashes = (len / 12.0) as usize;
-                for k in 0..dashes {
-                    let t0 = k as f64 / dashes as f64;
-                    let t1 = (k as f64 + 0.55) / dashes as f64;
-                    let p0 = (
-                        start.0 + (end.0 - start.0) * t0,
-                        start.1 + (end.1 - start.1) * t0,
-                    );
-                    let p1 = (
-                        start.0 + (end.0 - start.0) * t1,
-                        start.1 + (end.1 - start.1) * t1,
-                    );
-                    rest.draw(&PathElement::new(vec![px(p0), px(p1)], style))
-                        .map_err(drawing)?;
-                }
+                draw_dashed(&rest, vec![px(start), px(end)], 6.6, 5.4, style)?;
             } else {
                 rest.draw(&PathElement::new(vec![px(start), px(end)], style))
                     .map_err(drawing)?;
             }
-            // Arrowhead.
-            let (bx, by) = (end.0 - ux * 12.0, end.1 - uy * 12.0);
-            let head = vec![
-                px(end),
-                px((bx - uy * 6.0, by + ux * 6.0)),
-                px((bx + uy * 6.0, by - ux * 6.0)),
-            ];
-            rest.draw(&Polygon::new(head, colour.filled()))
-                .map_err(drawing)?;
+            if let Some(head) = arrowhead(start, end, 12.0, 6.0) {
+                rest.draw(&Polygon::new(head.map(px).to_vec(), colour.filled()))
+                    .map_err(drawing)?;
+            }
         }
         for (i, (name, thread)) in order.iter().enumerate() {
             let (x, y) = pos(i);

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
-    message_tip, on_image, shorten, span_tip, text_width,
+    Area, FONT, Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title,
+    drawing, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Kind, Message, Recorder, Trace};
@@ -57,8 +57,8 @@ const LIFELINE: RGBColor = RGBColor(170, 170, 170);
 #[derive(Clone, Debug)]
 pub struct Sequence {
     trace: Result<Trace>,
-    title: Option<String>,
-    width: Option<u32>,
+    pub(super) title: Option<String>,
+    pub(super) width: Option<u32>,
 }
 
 impl Sequence {
@@ -79,40 +79,6 @@ impl Sequence {
             title: None,
             width: None,
         }
-    }
-
-    /// A title above the chart.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let rec = lab::Recorder::new();
-    /// # let (tx, rx) = std::sync::mpsc::channel();
-    /// # rec.lane("a").send("m", (), |m| tx.send(m)).unwrap();
-    /// assert!(rec.sequence().title("mine").to_svg().unwrap().contains("mine"));
-    /// ```
-    pub fn title(mut self, title: impl Into<String>) -> Sequence {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// Width in pixels (320 to 4000; default 960).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # let rec = lab::Recorder::new();
-    /// # let (tx, rx) = std::sync::mpsc::channel();
-    /// # rec.lane("a").send("m", (), |m| tx.send(m)).unwrap();
-    /// assert!(rec.sequence().width(640).to_svg().unwrap().contains("width=\"640\""));
-    /// ```
-    pub fn width(mut self, px: u32) -> Sequence {
-        self.width = Some(px);
-        self
-    }
-
-    pub(crate) fn width_setting(&self) -> Option<u32> {
-        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
@@ -448,15 +414,14 @@ impl Sequence {
                         on_image(&plot, pt(x1 + 6.0, y0 + 6.0)),
                         tip,
                     );
-                    for k in 0..3 {
-                        let a = x0 + (x1 - x0) * k as f64 / 3.0;
-                        let b = a + (x1 - x0) / 6.0;
-                        plot.draw(&PathElement::new(
-                            vec![pt(a, y0), pt(b, y0)],
-                            LOST.stroke_width(2),
-                        ))
-                        .map_err(drawing)?;
-                    }
+                    let dash = (x1 - x0) / 6.0;
+                    draw_dashed(
+                        &plot,
+                        vec![pt(x0, y0), pt(x1, y0)],
+                        dash,
+                        dash,
+                        LOST.stroke_width(2),
+                    )?;
                     for (dx, dy) in [(-4.0, -4.0), (-4.0, 4.0)] {
                         plot.draw(&PathElement::new(
                             vec![pt(x1 + dx, y0 + dy), pt(x1 - dx, y0 - dy)],
@@ -540,23 +505,10 @@ pub(crate) fn arrow(area: &Area, path: &[(f64, f64)], colour: RGBColor) -> Resul
     ))
     .map_err(drawing)?;
     let (a, b) = (path[path.len() - 2], path[path.len() - 1]);
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let len = (dx * dx + dy * dy).sqrt();
-    if len < 1.0 {
-        return Ok(());
+    if let Some(head) = arrowhead(a, b, 9.0, 4.5) {
+        area.draw(&Polygon::new(head.map(pt).to_vec(), colour.filled()))
+            .map_err(drawing)?;
     }
-    let (ux, uy) = (dx / len, dy / len);
-    let head = 9.0f64.min(len);
-    let (bx, by) = (b.0 - ux * head, b.1 - uy * head);
-    area.draw(&Polygon::new(
-        vec![
-            pt(b),
-            pt((bx - uy * 4.5, by + ux * 4.5)),
-            pt((bx + uy * 4.5, by - ux * 4.5)),
-        ],
-        colour.filled(),
-    ))
-    .map_err(drawing)?;
     Ok(())
 }
 

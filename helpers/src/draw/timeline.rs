@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, kind_colour,
-    kind_text_colour, message_tip, shorten, span_tip, text_width,
+    Area, FONT, Hovers, LegendSwatch, arrowhead, draw_legend, draw_notes, draw_title, drawing,
+    kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
 };
 use crate::error::{Error, Result};
 use crate::record::{Kind, Recorder, Span, Trace};
@@ -46,8 +46,8 @@ const X_AXIS_PX: u32 = 42;
 #[derive(Clone, Debug)]
 pub struct Timeline {
     trace: Result<Trace>,
-    title: Option<String>,
-    width: Option<u32>,
+    pub(super) title: Option<String>,
+    pub(super) width: Option<u32>,
 }
 
 impl Timeline {
@@ -57,34 +57,6 @@ impl Timeline {
             title: None,
             width: None,
         }
-    }
-
-    /// A title above the chart.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("m");
-    /// assert!(rec.timeline().title("mine").to_svg().unwrap().contains("mine"));
-    /// ```
-    pub fn title(mut self, title: impl Into<String>) -> Timeline {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// Width in pixels (320 to 4000; default 960).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").mark("m");
-    /// assert!(rec.timeline().width(640).to_svg().unwrap().contains("width=\"640\""));
-    /// ```
-    pub fn width(mut self, px: u32) -> Timeline {
-        self.width = Some(px);
-        self
     }
 
     /// The trace drawn, or why there is none.
@@ -99,10 +71,6 @@ impl Timeline {
     /// ```
     pub fn trace(&self) -> Result<&Trace> {
         self.trace.as_ref().map_err(Clone::clone)
-    }
-
-    pub(crate) fn width_setting(&self) -> Option<u32> {
-        self.width
     }
 
     pub(crate) fn problem(&self) -> Option<&Error> {
@@ -577,16 +545,13 @@ impl Timeline {
                     MESSAGE.stroke_width(1),
                 )])
                 .map_err(drawing)?;
-            let (dx, dy) = ((x1 - x0) / px, y1 - y0);
-            let len = (dx * dx + dy * dy).sqrt();
-            if len >= 4.0 {
-                let (ux, uy) = (dx / len, dy / len);
-                let head = 7.0f64.min(len);
-                let (bx, by) = (x1 / px - ux * head, y1 - uy * head);
-                let corner = |s: f64| ((bx - uy * 3.5 * s) * px, by + ux * 3.5 * s);
+            // The head is worked out in pixels (x / px), then put back on the axis.
+            let (from, tip) = ((x0 / px, y0), (x1 / px, y1));
+            let long_enough = (tip.0 - from.0).hypot(tip.1 - from.1) >= 4.0;
+            if let Some(head) = arrowhead(from, tip, 7.0, 3.5).filter(|_| long_enough) {
                 chart
                     .draw_series([Polygon::new(
-                        vec![(x1, y1), corner(1.0), corner(-1.0)],
+                        head.map(|(x, y)| (x * px, y)).to_vec(),
                         MESSAGE.filled(),
                     )])
                     .map_err(drawing)?;
