@@ -26,8 +26,9 @@ use std::time::{Duration, Instant};
 
 use crate::draw::WaitForGraph;
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::{Kind, Label, Lane};
+use crate::record::Lane;
 use crate::sync::Held;
+use crate::trace::{Kind, Label};
 
 /// How long a wait may last, without a cycle, before it is given up.
 pub const DEFAULT_BOUND: Duration = Duration::from_secs(2);

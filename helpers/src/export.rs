@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::error::Result;
-use crate::record::Trace;
+use crate::trace::Trace;
 
 impl Trace {
     /// The trace in Chrome's trace-event format: one thread per lane, spans as complete

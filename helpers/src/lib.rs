@@ -24,22 +24,23 @@
 //!
 //! Data flows one way: code runs → it records into a [`Recorder`] → the recorder becomes
 //! a [`Trace`] → the trace becomes a chart → the chart displays itself. The modules import
-//! each other the same way, never back (a test, `tests/module_graph.rs`, reads `src/`
-//! and fails on a cycle). An arrow is "uses":
+//! each other the same way, never back: each uses only modules of lower layers (a test,
+//! `tests/module_graph.rs`, reads `src/`, fails on a cycle, and checks this table):
 //!
 //! ```text
 //! layer  module      uses (only modules of lower layers)
-//!   4    deadlock    draw, sync, record, error, show
-//!   4    explore     draw, error, show
-//!   4    measure     draw, error, show
-//!   3    draw        record, error, show
-//!   3    sync        record
-//!   3    message     record
-//!   3    export      record, error
-//!   3    scenarios   pool, error
+//!   5    deadlock    draw, sync, record, trace, error, show
+//!   5    explore     draw, error, show
+//!   5    measure     draw, error, show
+//!   4    draw        record, trace, error, show
+//!   4    sync        record, trace
+//!   4    message     record, trace
+//!   4    scenarios   pool, error
+//!   3    record      trace, error
+//!   3    export      trace, error
+//!   3    pool        error
 //!   3    service     error, show
-//!   2    record      error
-//!   2    pool        error
+//!   2    trace       error
 //!   1    error       show
 //!   0    show        nothing of the crate
 //! ```
@@ -57,11 +58,14 @@
 //!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
 //!   ([`spin`], [`CpuWork::ms`]), called inside timed closures and spans where a `Result`
 //!   would be noise: an absurd amount is capped and said so in one `lab:` line.
-//! - [`record`]: the write side, [`Recorder`], [`Lane`], [`Kind`]; and the read side, the
-//!   [`Trace`] snapshot with its [`Span`]s, [`Mark`]s and [`Message`]s (a send and its
-//!   receive paired). Recording is a clock read and a push into a buffer the thread owns:
-//!   no lock on the hot path, and nothing lost. (Lock guards are the exception: each one
-//!   costs an atomic add and a hand-over under a lock; see [`record`].)
+//! - [`trace`]: the read side: the [`Trace`] snapshot with its lanes ([`LaneTrace`]),
+//!   [`Span`]s, [`Mark`]s and [`Message`]s (a send and its receive paired), and the
+//!   [`Kind`] of a span. What drawing and export work from; it knows nothing of how it
+//!   was recorded.
+//! - [`record`]: the write side: [`Recorder`] and [`Lane`]. Recording is a clock read and
+//!   a push into a buffer the thread owns: no lock on the hot path, and nothing lost.
+//!   (Lock guards are the exception: each one costs an atomic add and a hand-over under
+//!   a lock; see [`record`].) Reading back builds a [`Trace`] from the buffers.
 //! - [`message`]: recording a send and its receive through any channel ([`Lane::send`],
 //!   [`Lane::got`], the [`Msg`] envelope); the trace pairs them into [`Message`]s.
 //! - [`draw`]: [`Timeline`], [`Sequence`], [`Bars`], [`Lines`], [`WaitForGraph`], and
@@ -115,6 +119,7 @@ pub mod scenarios;
 pub mod service;
 pub mod show;
 pub mod sync;
+pub mod trace;
 
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
 pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph};
@@ -124,7 +129,7 @@ pub use measure::{
     Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
 };
 pub use message::Msg;
-pub use record::{Kind, Label, Lane, LaneTrace, Mark, Message, Recorder, Span, SpanGuard, Trace};
+pub use record::{Lane, Recorder, SpanGuard};
 pub use scenarios::{
     CpuWork, Pool, Tally, cores, current_thread_runtime, encode_frame, for_a_while,
     multi_thread_runtime, spin, thread_pool,
@@ -132,6 +137,7 @@ pub use scenarios::{
 pub use service::SlowService;
 pub use show::{fmt_count, fmt_duration};
 pub use sync::{TracedGuard, TracedMutex};
+pub use trace::{Kind, Label, LaneTrace, Mark, Message, Span, Trace};
 
 pub use crossbeam;
 pub use rayon;

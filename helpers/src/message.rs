@@ -33,7 +33,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::record::{Label, Lane, RawRecv, RawSend, Shared};
+use crate::record::{Lane, RawRecv, RawSend, Shared};
+use crate::trace::Label;
 
 /// A value in a channel, stamped by [`Lane::send`] so that [`Lane::got`] can record its
 /// arrival. A channel that carries recorded messages is a channel of `Msg<T>`

@@ -4,7 +4,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use crate::record::{Kind, Label, Lane};
+use crate::record::Lane;
+use crate::trace::{Kind, Label};
 
 /// The recording both traced locks share ([`TracedMutex`] and
 /// [`WatchedMutex`](crate::WatchedMutex)): the wait span when the lock is got, and the

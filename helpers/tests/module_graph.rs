@@ -115,8 +115,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The module graph of the crate under `src`: top-level module → modules it names.
-fn module_graph(src: &Path) -> Graph {
+/// The module graph of the crate under `src`: top-level module → modules it names,
+/// with or without what its unit tests name (a `#[cfg(test)] mod tests` at the end of a
+/// file, or a `tests.rs`).
+fn module_graph(src: &Path, with_tests: bool) -> Graph {
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     let roots = root_names(&lib);
     let mut files = Vec::new();
@@ -134,7 +136,16 @@ fn module_graph(src: &Path) -> Graph {
         if module == "lib" {
             continue; // the root re-exports everything; it is the top of the graph
         }
-        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        if !with_tests {
+            if file.file_name().is_some_and(|n| n == "tests.rs") {
+                continue;
+            }
+            if let Some(at) = text.find("#[cfg(test)]\nmod tests {") {
+                text.truncate(at);
+            }
+        }
+        let code = code_of(&text);
         let edges = graph.entry(module.clone()).or_default();
         for name in crate_paths(&code) {
             let target = roots.get(&name).cloned().unwrap_or(name);
@@ -224,7 +235,7 @@ fn paths_are_read_from_use_lines_groups_and_inline_code() {
 
 #[test]
 fn the_crate_modules_import_each_other_one_way() {
-    let graph = module_graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let graph = module_graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), true);
     let listing: Vec<String> = graph
         .iter()
         .map(|(m, e)| {
@@ -246,4 +257,52 @@ fn the_crate_modules_import_each_other_one_way() {
         );
     }
     println!("{}", listing.join("\n"));
+}
+
+/// The layer table in the crate docs: module → (layer, the modules it says it uses).
+fn documented_layers(lib: &str) -> BTreeMap<String, (u32, BTreeSet<String>)> {
+    let mut table = BTreeMap::new();
+    let start = lib
+        .find("//! layer  module")
+        .expect("the layer table in lib.rs");
+    for line in lib[start..].lines().skip(1) {
+        let row = line.trim_start_matches("//!").trim();
+        if row.starts_with("```") {
+            break;
+        }
+        let mut words = row.split_whitespace();
+        let layer: u32 = words.next().unwrap().parse().unwrap();
+        let module = words.next().unwrap().to_string();
+        let rest: Vec<&str> = words.collect();
+        let uses = if rest.join(" ") == "nothing of the crate" {
+            BTreeSet::new()
+        } else {
+            rest.iter()
+                .map(|w| w.trim_end_matches(',').to_string())
+                .collect()
+        };
+        table.insert(module, (layer, uses));
+    }
+    table
+}
+
+#[test]
+fn the_crate_docs_draw_the_graph_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let graph = module_graph(&root.join("src"), false);
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let table = documented_layers(&lib);
+    let modules: BTreeSet<&String> = graph.keys().collect();
+    assert_eq!(modules, table.keys().collect(), "every module has one row");
+    for (module, edges) in &graph {
+        let (layer, uses) = &table[module];
+        assert_eq!(edges, uses, "lib.rs's layer table, the row of {module}");
+        for used in edges {
+            assert!(
+                table[used].0 < *layer,
+                "{module} (layer {layer}) uses {used} (layer {})",
+                table[used].0
+            );
+        }
+    }
 }

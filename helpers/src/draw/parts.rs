@@ -8,8 +8,8 @@ use plotters::prelude::*;
 
 use super::style::{Area, FONT, drawing, shorten, text_width};
 use crate::error::Result;
-use crate::record::{Kind, Message};
 use crate::show::{Hover, fmt_duration};
+use crate::trace::{Kind, Message};
 
 /// At most this many hover regions per image: a timeline of 100 000 spans keeps its
 /// tooltips for the first ones and a reasonable file size.

@@ -11,8 +11,9 @@ use super::{
     drawing, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::{Kind, Message, Recorder, Trace};
+use crate::record::Recorder;
 use crate::show::time_unit;
+use crate::trace::{Kind, Message, Trace};
 
 /// At most this many lifelines are drawn; messages to or from the others are counted.
 const MAX_LIFELINES: usize = 40;
@@ -487,7 +488,7 @@ struct Layout {
 
 /// Whether a span is tall enough to see on a lifeline (2 px) when the time axis ends at `end`;
 /// shorter ones are neither drawn nor named in the legend.
-fn tall_enough(span: &crate::record::Span, end: Duration) -> bool {
+fn tall_enough(span: &crate::trace::Span, end: Duration) -> bool {
     (span.end - span.start).as_secs_f64() * px_per_sec(end) >= 2.0
 }
 

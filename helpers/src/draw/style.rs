@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::Kind;
+use crate::trace::Kind;
 
 /// The drawing surface every chart draws on.
 pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;

@@ -11,8 +11,9 @@ use super::{
     kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
 };
 use crate::error::{Error, Result};
-use crate::record::{Kind, Recorder, Span, Trace};
+use crate::record::Recorder;
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, time_unit};
+use crate::trace::{Kind, Span, Trace};
 
 /// At most this many lanes are drawn; a note counts the rest.
 const MAX_LANES: usize = 40;

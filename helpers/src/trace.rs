@@ -1,0 +1,526 @@
+//! What was recorded, read back: the [`Trace`] snapshot, its lanes of [`Span`]s and
+//! [`Mark`]s, and its [`Message`]s (each send paired with its receive).
+//!
+//! The read side of recording. A [`Recorder`](crate::Recorder) and its
+//! [`Lane`](crate::Lane)s write (module [`record`](crate::record)); reading them back with
+//! [`Recorder::trace`](crate::Recorder::trace) gives an immutable `Trace`, which drawing
+//! and export work from and never write to. This module knows nothing of how it was
+//! recorded: a trace can also be built from lanes given directly
+//! ([`Trace::from_lanes`]), for data that was not recorded live.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A lane's or a span's name: a `&'static str` costs nothing, a `String` is kept as is.
+///
+/// # Examples
+///
+/// ```
+/// let fixed: lab::Label = "read".into();
+/// let made: lab::Label = format!("frame {}", 3).into();
+/// assert_eq!(made, "frame 3");
+/// assert_eq!(fixed, "read");
+/// ```
+pub type Label = Cow<'static, str>;
+
+/// What a thread or task was doing during a span: the colour on a timeline.
+///
+/// # Examples
+///
+/// ```
+/// use lab::Kind;
+///
+/// assert_eq!(Kind::LockWait.name(), "lock wait");
+/// assert_eq!(Kind::ALL.len(), 7);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Using a CPU: arithmetic, encoding, hashing.
+    Compute,
+    /// Waiting for something else to finish: a join, a condition, a result.
+    Wait,
+    /// Sleeping or waiting on I/O: a timer, a socket, a simulated network call.
+    Io,
+    /// Waiting to acquire a lock that another thread holds.
+    LockWait,
+    /// Holding a lock: the critical section.
+    LockHeld,
+    /// Sending on a channel (including time blocked because it is full).
+    Send,
+    /// Receiving from a channel (including time blocked because it is empty).
+    Recv,
+}
+
+impl Kind {
+    /// Every kind, in legend order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let names: Vec<&str> = lab::Kind::ALL.iter().map(|k| k.name()).collect();
+    /// assert_eq!(names[0], "compute");
+    /// ```
+    pub const ALL: [Kind; 7] = [
+        Kind::Compute,
+        Kind::Wait,
+        Kind::Io,
+        Kind::LockWait,
+        Kind::LockHeld,
+        Kind::Send,
+        Kind::Recv,
+    ];
+
+    /// The kind's name as the legend prints it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lab::Kind::Io.name(), "sleep / I/O");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Compute => "compute",
+            Kind::Wait => "wait",
+            Kind::Io => "sleep / I/O",
+            Kind::LockWait => "lock wait",
+            Kind::LockHeld => "lock held",
+            Kind::Send => "send",
+            Kind::Recv => "receive",
+        }
+    }
+}
+
+/// One stretch of time on one lane, as read back in a [`Trace`].
+///
+/// Times are measured from the trace's zero: the earliest record in it.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").span(lab::Kind::Compute, "add", || 1 + 1);
+/// let trace = rec.trace().unwrap();
+/// let span = &trace.lanes()[0].spans[0];
+/// assert_eq!(span.label, "add");
+/// assert!(!span.cancelled);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Span {
+    /// When it began.
+    pub start: Duration,
+    /// When it ended (never before `start`).
+    pub end: Duration,
+    /// What kind of activity it was.
+    pub kind: Kind,
+    /// Its label, e.g. `"frame 3"`.
+    pub label: Label,
+    /// True when the work was cut short: a future dropped before it finished.
+    pub cancelled: bool,
+}
+
+impl Span {
+    /// How long it lasted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lab::{Kind, Span};
+    ///
+    /// let s = Span {
+    ///     start: Duration::from_millis(2),
+    ///     end: Duration::from_millis(5),
+    ///     kind: Kind::Compute,
+    ///     label: "x".into(),
+    ///     cancelled: false,
+    /// };
+    /// assert_eq!(s.duration(), Duration::from_millis(3));
+    /// ```
+    pub fn duration(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+}
+
+/// A moment on one lane: "read balance = 1000", "request 7 accepted".
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").mark("hello");
+/// let trace = rec.trace().unwrap();
+/// let mark = &trace.lanes()[0].marks[0];
+/// assert_eq!(mark.label, "hello");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    /// When it happened, from the trace's zero.
+    pub at: Duration,
+    /// What happened.
+    pub label: Label,
+}
+
+/// One lane of a [`Trace`]: its name, its spans and its marks, sorted by time.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// rec.lane("a").mark("m");
+/// let trace = rec.trace().unwrap();
+/// let lane: &lab::LaneTrace = &trace.lanes()[0];
+/// assert_eq!(lane.name, "a");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneTrace {
+    /// The lane's name.
+    pub name: Label,
+    /// Its spans, sorted by start.
+    pub spans: Vec<Span>,
+    /// Its marks, sorted by time.
+    pub marks: Vec<Mark>,
+}
+
+/// An immutable snapshot of a recording: lanes of spans and marks, with times measured
+/// from the earliest record. Drawing and export work from this.
+///
+/// # Examples
+///
+/// ```
+/// use lab::{Kind, Recorder};
+///
+/// let rec = Recorder::new();
+/// let mut a = rec.lane("A");
+/// a.span(Kind::Compute, "x", || ());
+/// drop(a);
+/// let trace = rec.trace().unwrap();
+/// assert_eq!(trace.lanes()[0].name, "A");
+/// assert!(trace.wall() >= trace.lanes()[0].spans[0].duration());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    // Filled in by the recorder (record.rs), which builds traces from lanes' buffers.
+    pub(crate) lanes: Vec<LaneTrace>,
+    pub(crate) messages: Vec<Message>,
+    pub(crate) notes: Vec<String>,
+}
+
+impl Trace {
+    /// Builds a trace from lanes given directly: for tests, and for drawing data that
+    /// was not recorded live (an explored schedule, say). Times are used as given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use std::time::Duration;
+    ///
+    /// let ms = Duration::from_millis;
+    /// let lane = LaneTrace {
+    ///     name: "A".into(),
+    ///     spans: vec![Span { start: ms(0), end: ms(2), kind: Kind::Compute,
+    ///                        label: "add".into(), cancelled: false }],
+    ///     marks: vec![],
+    /// };
+    /// let trace = Trace::from_lanes(vec![lane]).unwrap();
+    /// assert_eq!(trace.wall(), ms(2));
+    /// ```
+    pub fn from_lanes(lanes: Vec<LaneTrace>) -> Result<Trace> {
+        let mut lanes = lanes;
+        lanes.retain(|l| !l.spans.is_empty() || !l.marks.is_empty());
+        if lanes.is_empty() {
+            return Err(Error::of(
+                ErrorKind::Empty,
+                "nothing to draw: every lane given to Trace::from_lanes is empty",
+            ));
+        }
+        for lane in &mut lanes {
+            for s in &mut lane.spans {
+                if s.end < s.start {
+                    std::mem::swap(&mut s.start, &mut s.end);
+                }
+            }
+            lane.spans.sort_by_key(|s| (s.start, s.end));
+            lane.marks.sort_by_key(|m| m.at);
+        }
+        Ok(Trace {
+            lanes,
+            messages: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+
+    /// The lanes, in the order they were created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("m");
+    /// rec.lane("b").mark("m");
+    /// assert_eq!(rec.trace().unwrap().lanes().len(), 2);
+    /// ```
+    pub fn lanes(&self) -> &[LaneTrace] {
+        &self.lanes
+    }
+
+    /// Things a reader of this trace should know: lanes left open, records not kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("closed").mark("m");
+    /// let _open = rec.lane("open");
+    /// assert!(rec.trace().unwrap().notes()[0].contains("still open"));
+    /// ```
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// How many spans, over all lanes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").span(lab::Kind::Io, "x", || ());
+    /// assert_eq!(rec.trace().unwrap().span_count(), 1);
+    /// ```
+    pub fn span_count(&self) -> usize {
+        self.lanes.iter().map(|l| l.spans.len()).sum()
+    }
+
+    /// How many marks, over all lanes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("x");
+    /// assert_eq!(rec.trace().unwrap().mark_count(), 1);
+    /// ```
+    pub fn mark_count(&self) -> usize {
+        self.lanes.iter().map(|l| l.marks.len()).sum()
+    }
+
+    /// Every message sent through [`Lane::send`](crate::Lane::send), in the order they were sent, each paired
+    /// with its receive ([`Lane::got`](crate::Lane::got)) when there was one. `from` and `to` index
+    /// [`lanes`](Trace::lanes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+    /// a.send("hello", 42, |m| tx.send(m)).unwrap();
+    /// assert_eq!(b.got(rx.recv().unwrap()), 42);
+    /// drop((a, b));
+    /// let trace = rec.trace().unwrap();
+    /// let m = &trace.messages()[0];
+    /// assert_eq!((m.from, m.to, &*m.label), (0, Some(1), "hello"));
+    /// ```
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// The messages as Mermaid text (`sequenceDiagram`), to paste into Markdown that
+    /// renders Mermaid (GitHub, JupyterLab 4.1+ in a Markdown cell, many docs sites).
+    /// A message never received becomes a note on its sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (mut a, mut b) = (rec.lane("client"), rec.lane("server"));
+    /// a.send("GET /", (), |m| tx.send(m)).unwrap();
+    /// b.got(rx.recv().unwrap());
+    /// drop((a, b));
+    /// let text = rec.trace().unwrap().to_mermaid();
+    /// assert!(text.starts_with("sequenceDiagram"));
+    /// assert!(text.contains("L0->>L1: GET /"));
+    /// ```
+    pub fn to_mermaid(&self) -> String {
+        let clean = |s: &str| s.replace(['\n', ';', '#', ':'], " ");
+        let mut out = String::from("sequenceDiagram\n");
+        for (i, lane) in self.lanes.iter().enumerate() {
+            out.push_str(&format!("    participant L{i} as {}\n", clean(&lane.name)));
+        }
+        for m in &self.messages {
+            let label = clean(&m.label);
+            match m.to {
+                Some(to) => out.push_str(&format!("    L{}->>L{to}: {label}\n", m.from)),
+                None => out.push_str(&format!(
+                    "    Note right of L{}: {label} (never received)\n",
+                    m.from
+                )),
+            }
+        }
+        out
+    }
+
+    /// From the trace's zero (its earliest record) to its latest record: the wall time
+    /// the recorded work took.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rec = lab::Recorder::new();
+    /// rec.lane("a").mark("only");
+    /// assert_eq!(rec.trace().unwrap().wall(), std::time::Duration::ZERO);
+    /// ```
+    pub fn wall(&self) -> Duration {
+        self.lanes
+            .iter()
+            .flat_map(|l| {
+                let s = l.spans.iter().map(|s| s.end);
+                let m = l.marks.iter().map(|m| m.at);
+                s.chain(m)
+            })
+            .chain(self.messages.iter().map(Message::last))
+            .max()
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// Total time spent in spans of `kind`, summed over all lanes (so it can exceed
+    /// [`wall`](Trace::wall) when lanes overlap: that is parallelism).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, Recorder};
+    /// let rec = Recorder::new();
+    /// let mut lane = rec.lane("a");
+    /// lane.span(Kind::Compute, "x", || ());
+    /// drop(lane);
+    /// let trace = rec.trace().unwrap();
+    /// assert!(trace.total(Kind::Compute) <= trace.wall());
+    /// assert_eq!(trace.total(Kind::Io), std::time::Duration::ZERO);
+    /// ```
+    pub fn total(&self, kind: Kind) -> Duration {
+        self.lanes
+            .iter()
+            .flat_map(|l| l.spans.iter())
+            .filter(|s| s.kind == kind)
+            .map(Span::duration)
+            .sum()
+    }
+
+    /// The most spans of `kind` in progress at the same moment, over the whole trace:
+    /// 1 means they never overlapped (interleaving at best), more means simultaneity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use std::time::Duration;
+    ///
+    /// let ms = Duration::from_millis;
+    /// let span = |a, b| Span { start: ms(a), end: ms(b), kind: Kind::Compute,
+    ///                          label: "".into(), cancelled: false };
+    /// let lane = |n: &str, s| LaneTrace { name: n.to_string().into(), spans: vec![s], marks: vec![] };
+    /// let t = Trace::from_lanes(vec![lane("a", span(0, 10)), lane("b", span(5, 15))]).unwrap();
+    /// assert_eq!(t.max_overlap(Kind::Compute), 2);
+    /// ```
+    pub fn max_overlap(&self, kind: Kind) -> usize {
+        let mut edges: Vec<(Duration, i32)> = self
+            .lanes
+            .iter()
+            .flat_map(|l| l.spans.iter())
+            .filter(|s| s.kind == kind && s.end > s.start)
+            .flat_map(|s| [(s.start, 1), (s.end, -1)])
+            .collect();
+        // Ends before starts at the same instant: touching spans do not overlap.
+        edges.sort();
+        let (mut now, mut best) = (0i32, 0i32);
+        for (_, d) in edges {
+            now += d;
+            best = best.max(now);
+        }
+        best as usize
+    }
+}
+
+/// One message of a [`Trace`]: who sent it, who received it, and when.
+/// Times are since the trace's first record, like spans.
+///
+/// # Examples
+///
+/// ```
+/// let rec = lab::Recorder::new();
+/// let (tx, rx) = crossbeam::channel::unbounded();
+/// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
+/// a.send("x", 1, |m| tx.send(m)).unwrap();
+/// b.got(rx.recv().unwrap());
+/// a.send("never read", 2, |m| tx.send(m)).unwrap();
+/// drop((a, b));
+/// let trace = rec.trace().unwrap();
+/// let [read, unread] = trace.messages() else { panic!() };
+/// assert!(read.in_flight().is_some());
+/// assert_eq!(unread.to, None); // sent, never received
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The sending lane (an index into [`Trace::lanes`](crate::Trace::lanes)).
+    pub from: usize,
+    /// The receiving lane, or `None` if no lane received it (yet).
+    pub to: Option<usize>,
+    /// What [`Lane::send`](crate::Lane::send) was told to call it.
+    pub label: Label,
+    /// When the sender asked the channel to take it.
+    pub sent: Duration,
+    /// When the channel took it and the send returned.
+    pub accepted: Duration,
+    /// When the receiver got it, if it did.
+    pub received: Option<Duration>,
+}
+
+impl Message {
+    /// How long the sender waited for the channel to take the message (0 for an
+    /// unbounded channel with room; the wait for a receiver with a rendezvous).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    ///     sent: Duration::from_millis(1), accepted: Duration::from_millis(4), received: None };
+    /// assert_eq!(m.blocked(), Duration::from_millis(3));
+    /// ```
+    pub fn blocked(&self) -> Duration {
+        self.accepted.saturating_sub(self.sent)
+    }
+
+    /// How long it sat in the channel, from being taken (`accepted`) until received:
+    /// `None` if it was never received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ms = Duration::from_millis;
+    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    ///     sent: ms(1), accepted: ms(1), received: Some(ms(6)) };
+    /// assert_eq!(m.in_flight(), Some(ms(5)));
+    /// ```
+    pub fn in_flight(&self) -> Option<Duration> {
+        self.received.map(|r| r.saturating_sub(self.accepted))
+    }
+
+    /// When the value changed hands: when the send returned, or, if the receiver already
+    /// had it by then (the sending thread was descheduled before its send call returned,
+    /// common on a busy machine with a rendezvous), when it was received. Drawings start
+    /// the arrow here, so an arrow never points back in time.
+    pub(crate) fn handed_over(&self) -> Duration {
+        self.received
+            .map_or(self.accepted, |r| r.min(self.accepted))
+    }
+
+    pub(crate) fn last(&self) -> Duration {
+        self.received.unwrap_or(self.accepted).max(self.accepted)
+    }
+}
