@@ -3,17 +3,19 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, LegendSwatch, arrowhead, draw_legend, draw_notes, draw_title, drawing,
-    kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
+    Area, FONT, Hovers, KeyAxis, LegendSwatch, arrowhead, draw_legend, draw_notes, draw_title,
+    drawing, kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
 };
 use crate::error::{Error, Result};
 use crate::record::Recorder;
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, time_unit};
-use crate::trace::{Kind, Span, Trace};
+use crate::trace::{Kind, LaneTrace, Span, Trace};
 
 /// At most this many lanes are drawn; a note counts the rest.
 const MAX_LANES: usize = 40;
@@ -272,24 +274,7 @@ impl Timeline {
 
         // Legend: only the kinds that appear.
         let (legend_area, rest) = rest.split_vertically(24);
-        let mut legend: Vec<(String, LegendSwatch)> = Kind::ALL
-            .iter()
-            .filter(|k| lanes.iter().any(|l| l.spans.iter().any(|s| s.kind == **k)))
-            .map(|k| (k.name().to_string(), LegendSwatch::Box(kind_colour(*k))))
-            .collect();
-        if lanes.iter().any(|l| !l.marks.is_empty()) {
-            legend.push(("event".into(), LegendSwatch::Tick));
-        }
-        if lanes.iter().any(|l| l.spans.iter().any(|s| s.cancelled)) {
-            legend.push(("cancelled (cut short)".into(), LegendSwatch::Cut));
-        }
-        if !trace.messages().is_empty() {
-            legend.push(("message".into(), LegendSwatch::Line(MESSAGE, false)));
-            if trace.messages().iter().any(|m| !m.blocked().is_zero()) {
-                legend.push(("sender blocked".into(), LegendSwatch::Box(BLOCKED)));
-            }
-        }
-        draw_legend(&legend_area, &legend)?;
+        draw_legend(&legend_area, &legend(trace, lanes))?;
 
         let (w, h) = rest.dim_in_pixel();
         let notes_h = super::notes_height(&layout.notes, w);
@@ -363,7 +348,7 @@ impl Timeline {
 
         let (plot_w, _) = chart.plotting_area().dim_in_pixel();
         let px = xmax / plot_w.max(1) as f64; // axis units per pixel
-        let to_x = |d: Duration| d.as_secs_f64() * per_sec;
+        let scale = Scale { per_sec, px };
 
         // Lane separators.
         let separators = bases
@@ -373,193 +358,275 @@ impl Timeline {
         chart.draw_series(separators).map_err(drawing)?;
 
         for (i, lane) in lanes.iter().enumerate() {
-            let base = bases[i];
-            let h = heights[i];
-            let has_marks = !lane.marks.is_empty();
+            let (base, h) = (bases[i], heights[i]);
             // The span band: the whole lane, or its lower part when labels go above.
-            let (y0, y1) = if has_marks {
-                (base + BAND.0, base + BAND.1)
-            } else {
+            let band = if lane.marks.is_empty() {
                 (base + 5.0, base + h - 5.0)
+            } else {
+                (base + BAND.0, base + BAND.1)
             };
-            let pixel = Duration::from_secs_f64(px / per_sec);
-            let blocks = thin(&lane.spans, pixel, lane.spans.len() > THIN_ABOVE);
-            let outline = blocks.len() <= THIN_ABOVE;
-            let mut rects = Vec::with_capacity(blocks.len());
-            let mut edges = Vec::new();
-            let mut texts = Vec::new();
-            let mut cuts = Vec::new();
-            // Spans inside spans (work done while holding a lock, say) are drawn inset
-            // on top of their parent; a parent's label would be hidden, so it is left out.
-            let mut order: Vec<usize> = (0..blocks.len()).collect();
-            order.sort_by_key(|&i| (blocks[i].start, std::cmp::Reverse(blocks[i].end)));
-            let mut depth = vec![0usize; blocks.len()];
-            let mut has_child = vec![false; blocks.len()];
-            let mut open: Vec<usize> = Vec::new();
-            for &i in &order {
-                while open
-                    .last()
-                    .is_some_and(|&top| blocks[top].end <= blocks[i].start)
-                {
-                    open.pop();
-                }
-                depth[i] = open.len();
-                if let Some(&top) = open.last() {
-                    has_child[top] = true;
-                }
-                open.push(i);
-            }
-            let band = y1 - y0;
-            for &i in &order {
-                let b = &blocks[i];
-                let inset = band * 0.28 * depth[i].min(1) as f64;
-                let (y0, y1) = (y0 + inset, y1 - inset);
-                let x0 = to_x(b.start);
-                // Never thinner than 2 px, so the shortest span still shows.
-                let x1 = to_x(b.end).max(x0 + 2.0 * px);
-                rects.push(Rectangle::new(
-                    [(x0, y0), (x1, y1)],
-                    kind_colour(b.kind).filled(),
-                ));
-                hovers.rect(
-                    chart.backend_coord(&(x0, y1)),
-                    chart.backend_coord(&(x1, y0)),
-                    span_tip(&lane.name, b.label, b.kind, b.start, b.end),
-                );
-                if outline && x1 - x0 >= 6.0 * px {
-                    // A white edge keeps back-to-back spans apart.
-                    edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
-                }
-                if b.cancelled {
-                    cuts.push(Rectangle::new(
-                        [(x1 - 3.0 * px, y0 - 2.0), (x1, y1 + 2.0)],
-                        RGBColor(170, 0, 0).filled(),
-                    ));
-                }
-                if let Some(label) = b.label.filter(|_| !has_child[i]) {
-                    let width_px = (x1 - x0) / px;
-                    let text = if b.cancelled {
-                        format!("{label} ✂")
-                    } else {
-                        label.to_string()
-                    };
-                    if !text.is_empty() && text_width(&text, 14.0) * 0.9 + 4.0 < width_px {
-                        let style = (FONT, 14)
-                            .into_font()
-                            .color(&kind_text_colour(b.kind))
-                            .pos(Pos::new(HPos::Center, VPos::Center));
-                        texts.push(Text::new(text, ((x0 + x1) / 2.0, (y0 + y1) / 2.0), style));
-                    }
-                }
-            }
-            chart.draw_series(rects).map_err(drawing)?;
-            chart.draw_series(edges).map_err(drawing)?;
-            chart.draw_series(cuts).map_err(drawing)?;
-            chart.draw_series(texts).map_err(drawing)?;
-
-            // Marks: a tick through the span band, rising to its label like a flag.
-            let mut ticks = Vec::new();
-            let mut labels = Vec::new();
-            for (m, place) in lane.marks.iter().zip(&layout.rows[i]) {
-                let x = to_x(m.at);
-                let top = match place {
-                    Some((r, _)) => base + LABEL_ROWS[*r] - 12.0,
-                    None => base + BAND.1 + 3.0,
-                };
-                ticks.push(PathElement::new(
-                    vec![(x, base + BAND.0 - 3.0), (x, top)],
-                    BLACK.stroke_width(2),
-                ));
-                let ((tx, ty0), (_, ty1)) = (
-                    chart.backend_coord(&(x, top)),
-                    chart.backend_coord(&(x, base + BAND.0 - 3.0)),
-                );
-                hovers.rect(
-                    (tx - 3, ty0),
-                    (tx + 3, ty1),
-                    format!("{}: {}, at {}", lane.name, m.label, fmt_duration(m.at)),
-                );
-                if let Some((r, left)) = place {
-                    let (anchor, dx) = if *left {
-                        (HPos::Right, -3.0 * px)
-                    } else {
-                        (HPos::Left, 3.0 * px)
-                    };
-                    let style = (FONT, 13.5)
-                        .into_font()
-                        .color(&RGBColor(30, 30, 30))
-                        .pos(Pos::new(anchor, VPos::Center));
-                    labels.push(Text::new(
-                        m.label.to_string(),
-                        (x + dx, base + LABEL_ROWS[*r] - 6.0),
-                        style,
-                    ));
-                }
-            }
-            chart.draw_series(ticks).map_err(drawing)?;
-            chart.draw_series(labels).map_err(drawing)?;
+            draw_spans(&mut chart, lane, band, scale, hovers)?;
+            draw_marks(&mut chart, lane, &layout.rows[i], base, scale, hovers)?;
         }
+        draw_messages(&mut chart, trace, lanes, &centers, scale, hovers)
+    }
+}
 
-        // Messages between drawn lanes: an arrow from send to receive, the sender's
-        // blocked time as an orange bar, a red cross for one never received. Arrowheads
-        // are worked out in pixels (x units per pixel: `px`; y is already in pixels).
-        let messages: Vec<_> = trace
-            .messages()
-            .iter()
-            .filter(|m| m.from < n && m.to.is_none_or(|t| t < n))
-            .collect();
-        let step = messages.len().div_ceil(MAX_ARROWS).max(1);
-        for m in messages.into_iter().step_by(step) {
-            let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
-            let (x0, y0) = (to_x(m.sent), centers[m.from]);
-            let x_end = to_x(m.handed_over());
-            if x_end - x0 >= px {
-                chart
-                    .draw_series([Rectangle::new(
-                        [(x0, y0 - 4.0), (x_end, y0 + 4.0)],
-                        BLOCKED.filled(),
-                    )])
-                    .map_err(drawing)?;
-            }
-            let x0 = x_end; // the message leaves when the channel takes it
-            let Some((to, at)) = m.to.zip(m.received) else {
-                let cross = [(-4.0, -4.0), (-4.0, 4.0)].map(|(dx, dy)| {
-                    PathElement::new(
-                        vec![(x0 + dx * px, y0 + dy), (x0 - dx * px, y0 - dy)],
-                        LOST.stroke_width(2),
-                    )
-                });
-                chart.draw_series(cross).map_err(drawing)?;
-                let (cx, cy) = chart.backend_coord(&(x0, y0));
-                hovers.rect((cx - 6, cy - 6), (cx + 6, cy + 6), tip);
-                continue;
+/// The legend's entries: the kinds of span that appear, and marks, cut spans and
+/// messages if there are any.
+fn legend(trace: &Trace, lanes: &[LaneTrace]) -> Vec<(String, LegendSwatch)> {
+    let mut legend: Vec<(String, LegendSwatch)> = Kind::ALL
+        .iter()
+        .filter(|k| lanes.iter().any(|l| l.spans.iter().any(|s| s.kind == **k)))
+        .map(|k| (k.name().to_string(), LegendSwatch::Box(kind_colour(*k))))
+        .collect();
+    if lanes.iter().any(|l| !l.marks.is_empty()) {
+        legend.push(("event".into(), LegendSwatch::Tick));
+    }
+    if lanes.iter().any(|l| l.spans.iter().any(|s| s.cancelled)) {
+        legend.push(("cancelled (cut short)".into(), LegendSwatch::Cut));
+    }
+    if !trace.messages().is_empty() {
+        legend.push(("message".into(), LegendSwatch::Line(MESSAGE, false)));
+        if trace.messages().iter().any(|m| !m.blocked().is_zero()) {
+            legend.push(("sender blocked".into(), LegendSwatch::Box(BLOCKED)));
+        }
+    }
+    legend
+}
+
+/// The chart a timeline draws on: time across (in the trace's unit), pixel rows up.
+type TimeChart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, KeyAxis>>;
+
+/// The time axis's scale: how many axis units a second is, and one pixel is.
+#[derive(Clone, Copy, Debug)]
+struct Scale {
+    per_sec: f64,
+    px: f64,
+}
+
+impl Scale {
+    /// Where a time since the trace's zero sits on the axis.
+    fn x(self, d: Duration) -> f64 {
+        d.as_secs_f64() * self.per_sec
+    }
+}
+
+/// Draws one lane's spans in its band (`y0..y1`, rows of the chart): a coloured block
+/// each, white edges between back-to-back ones, the labels that fit, a red end on a span
+/// cut short, and a hover title each.
+fn draw_spans(
+    chart: &mut TimeChart<'_, '_>,
+    lane: &LaneTrace,
+    (y0, y1): (f64, f64),
+    scale: Scale,
+    hovers: &mut Hovers,
+) -> Result<()> {
+    let Scale { per_sec, px } = scale;
+    let to_x = |d: Duration| scale.x(d);
+    let pixel = Duration::from_secs_f64(px / per_sec);
+    let blocks = thin(&lane.spans, pixel, lane.spans.len() > THIN_ABOVE);
+    let outline = blocks.len() <= THIN_ABOVE;
+    let mut rects = Vec::with_capacity(blocks.len());
+    let mut edges = Vec::new();
+    let mut texts = Vec::new();
+    let mut cuts = Vec::new();
+    // Spans inside spans (work done while holding a lock, say) are drawn inset
+    // on top of their parent; a parent's label would be hidden, so it is left out.
+    let mut order: Vec<usize> = (0..blocks.len()).collect();
+    order.sort_by_key(|&i| (blocks[i].start, std::cmp::Reverse(blocks[i].end)));
+    let mut depth = vec![0usize; blocks.len()];
+    let mut has_child = vec![false; blocks.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for &i in &order {
+        while open
+            .last()
+            .is_some_and(|&top| blocks[top].end <= blocks[i].start)
+        {
+            open.pop();
+        }
+        depth[i] = open.len();
+        if let Some(&top) = open.last() {
+            has_child[top] = true;
+        }
+        open.push(i);
+    }
+    let band = y1 - y0;
+    for &i in &order {
+        let b = &blocks[i];
+        let inset = band * 0.28 * depth[i].min(1) as f64;
+        let (y0, y1) = (y0 + inset, y1 - inset);
+        let x0 = to_x(b.start);
+        // Never thinner than 2 px, so the shortest span still shows.
+        let x1 = to_x(b.end).max(x0 + 2.0 * px);
+        rects.push(Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            kind_colour(b.kind).filled(),
+        ));
+        hovers.rect(
+            chart.backend_coord(&(x0, y1)),
+            chart.backend_coord(&(x1, y0)),
+            span_tip(&lane.name, b.label, b.kind, b.start, b.end),
+        );
+        if outline && x1 - x0 >= 6.0 * px {
+            // A white edge keeps back-to-back spans apart.
+            edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
+        }
+        if b.cancelled {
+            cuts.push(Rectangle::new(
+                [(x1 - 3.0 * px, y0 - 2.0), (x1, y1 + 2.0)],
+                RGBColor(170, 0, 0).filled(),
+            ));
+        }
+        if let Some(label) = b.label.filter(|_| !has_child[i]) {
+            let width_px = (x1 - x0) / px;
+            let text = if b.cancelled {
+                format!("{label} ✂")
+            } else {
+                label.to_string()
             };
-            let (x1, y1) = (to_x(at), centers[to]);
-            hovers.line(
-                chart.backend_coord(&(x0, y0)),
-                chart.backend_coord(&(x1, y1)),
-                tip,
-            );
+            if !text.is_empty() && text_width(&text, 14.0) * 0.9 + 4.0 < width_px {
+                let style = (FONT, 14)
+                    .into_font()
+                    .color(&kind_text_colour(b.kind))
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                texts.push(Text::new(text, ((x0 + x1) / 2.0, (y0 + y1) / 2.0), style));
+            }
+        }
+    }
+    chart.draw_series(rects).map_err(drawing)?;
+    chart.draw_series(edges).map_err(drawing)?;
+    chart.draw_series(cuts).map_err(drawing)?;
+    chart.draw_series(texts).map_err(drawing)?;
+    Ok(())
+}
+
+/// Draws one lane's marks: a tick through the span band rising to its label like a
+/// flag (`rows`: each label's row and side, or none when there is no room).
+fn draw_marks(
+    chart: &mut TimeChart<'_, '_>,
+    lane: &LaneTrace,
+    rows: &[Option<(usize, bool)>],
+    base: f64,
+    scale: Scale,
+    hovers: &mut Hovers,
+) -> Result<()> {
+    let px = scale.px;
+    let to_x = |d: Duration| scale.x(d);
+    // Marks: a tick through the span band, rising to its label like a flag.
+    let mut ticks = Vec::new();
+    let mut labels = Vec::new();
+    for (m, place) in lane.marks.iter().zip(rows) {
+        let x = to_x(m.at);
+        let top = match place {
+            Some((r, _)) => base + LABEL_ROWS[*r] - 12.0,
+            None => base + BAND.1 + 3.0,
+        };
+        ticks.push(PathElement::new(
+            vec![(x, base + BAND.0 - 3.0), (x, top)],
+            BLACK.stroke_width(2),
+        ));
+        let ((tx, ty0), (_, ty1)) = (
+            chart.backend_coord(&(x, top)),
+            chart.backend_coord(&(x, base + BAND.0 - 3.0)),
+        );
+        hovers.rect(
+            (tx - 3, ty0),
+            (tx + 3, ty1),
+            format!("{}: {}, at {}", lane.name, m.label, fmt_duration(m.at)),
+        );
+        if let Some((r, left)) = place {
+            let (anchor, dx) = if *left {
+                (HPos::Right, -3.0 * px)
+            } else {
+                (HPos::Left, 3.0 * px)
+            };
+            let style = (FONT, 13.5)
+                .into_font()
+                .color(&RGBColor(30, 30, 30))
+                .pos(Pos::new(anchor, VPos::Center));
+            labels.push(Text::new(
+                m.label.to_string(),
+                (x + dx, base + LABEL_ROWS[*r] - 6.0),
+                style,
+            ));
+        }
+    }
+    chart.draw_series(ticks).map_err(drawing)?;
+    chart.draw_series(labels).map_err(drawing)?;
+    Ok(())
+}
+
+/// Draws the messages between the lanes drawn (`centers`: each lane's middle row).
+fn draw_messages(
+    chart: &mut TimeChart<'_, '_>,
+    trace: &Trace,
+    lanes: &[LaneTrace],
+    centers: &[f64],
+    scale: Scale,
+    hovers: &mut Hovers,
+) -> Result<()> {
+    let (n, px) = (lanes.len(), scale.px);
+    let to_x = |d: Duration| scale.x(d);
+    // Messages between drawn lanes: an arrow from send to receive, the sender's
+    // blocked time as an orange bar, a red cross for one never received. Arrowheads
+    // are worked out in pixels (x units per pixel: `px`; y is already in pixels).
+    let messages: Vec<_> = trace
+        .messages()
+        .iter()
+        .filter(|m| m.from < n && m.to.is_none_or(|t| t < n))
+        .collect();
+    let step = messages.len().div_ceil(MAX_ARROWS).max(1);
+    for m in messages.into_iter().step_by(step) {
+        let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
+        let (x0, y0) = (to_x(m.sent), centers[m.from]);
+        let x_end = to_x(m.handed_over());
+        if x_end - x0 >= px {
             chart
-                .draw_series([PathElement::new(
-                    vec![(x0, y0), (x1, y1)],
-                    MESSAGE.stroke_width(1),
+                .draw_series([Rectangle::new(
+                    [(x0, y0 - 4.0), (x_end, y0 + 4.0)],
+                    BLOCKED.filled(),
                 )])
                 .map_err(drawing)?;
-            // The head is worked out in pixels (x / px), then put back on the axis.
-            let (from, tip) = ((x0 / px, y0), (x1 / px, y1));
-            let long_enough = (tip.0 - from.0).hypot(tip.1 - from.1) >= 4.0;
-            if let Some(head) = arrowhead(from, tip, 7.0, 3.5).filter(|_| long_enough) {
-                chart
-                    .draw_series([Polygon::new(
-                        head.map(|(x, y)| (x * px, y)).to_vec(),
-                        MESSAGE.filled(),
-                    )])
-                    .map_err(drawing)?;
-            }
         }
-        Ok(())
+        let x0 = x_end; // the message leaves when the channel takes it
+        let Some((to, at)) = m.to.zip(m.received) else {
+            let cross = [(-4.0, -4.0), (-4.0, 4.0)].map(|(dx, dy)| {
+                PathElement::new(
+                    vec![(x0 + dx * px, y0 + dy), (x0 - dx * px, y0 - dy)],
+                    LOST.stroke_width(2),
+                )
+            });
+            chart.draw_series(cross).map_err(drawing)?;
+            let (cx, cy) = chart.backend_coord(&(x0, y0));
+            hovers.rect((cx - 6, cy - 6), (cx + 6, cy + 6), tip);
+            continue;
+        };
+        let (x1, y1) = (to_x(at), centers[to]);
+        hovers.line(
+            chart.backend_coord(&(x0, y0)),
+            chart.backend_coord(&(x1, y1)),
+            tip,
+        );
+        chart
+            .draw_series([PathElement::new(
+                vec![(x0, y0), (x1, y1)],
+                MESSAGE.stroke_width(1),
+            )])
+            .map_err(drawing)?;
+        // The head is worked out in pixels (x / px), then put back on the axis.
+        let (from, tip) = ((x0 / px, y0), (x1 / px, y1));
+        let long_enough = (tip.0 - from.0).hypot(tip.1 - from.1) >= 4.0;
+        if let Some(head) = arrowhead(from, tip, 7.0, 3.5).filter(|_| long_enough) {
+            chart
+                .draw_series([Polygon::new(
+                    head.map(|(x, y)| (x * px, y)).to_vec(),
+                    MESSAGE.filled(),
+                )])
+                .map_err(drawing)?;
+        }
     }
+    Ok(())
 }
 
 /// Above this many messages, a timeline draws one in every k.
