@@ -245,233 +245,299 @@ impl Sequence {
         let (plot, rest) = rest.split_vertically(PLOT_PX as u32 + 30);
         draw_notes(&rest, &layout.notes)?;
 
-        let x_of = |lane: usize| AXIS_PX + layout.col * (lane as f64 + 0.5);
-        let top = 8.0;
         let (unit, per_sec) = time_unit(layout.end);
-        let span = layout.end.as_secs_f64() * per_sec * 1.02;
-        let y_of = |d: Duration| top + d.as_secs_f64() * per_sec / span * PLOT_PX;
-        let pt = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
+        let grid = Grid {
+            col: layout.col,
+            top: 8.0,
+            per_sec,
+            span: layout.end.as_secs_f64() * per_sec * 1.02,
+        };
+        draw_header(&header, &layout, grid)?;
+        draw_time_axis(&plot, grid, unit, width)?;
+        draw_lifelines(&plot, trace, &layout, grid, hovers)?;
+        draw_messages(&plot, trace, &layout, grid, width, hovers)
+    }
+}
 
-        // Lane names, centred over their lifelines (two rows when they would collide).
-        for (i, name) in layout.names.iter().enumerate() {
-            let row = if layout.stagger {
-                (i % 2) as f64 * 17.0
-            } else {
-                0.0
-            };
-            let style = (FONT, 14)
-                .into_font()
-                .style(FontStyle::Bold)
-                .into_text_style(&header)
-                .pos(Pos::new(HPos::Center, VPos::Top));
-            header
-                .draw(&Text::new(name.clone(), pt(x_of(i), 4.0 + row), style))
-                .map_err(drawing)?;
-        }
+/// Where things sit on the diagram: lifelines `col` pixels apart (after the time
+/// axis), time going down from `top` (`per_sec` axis units a second, `span` of them
+/// over the plot's height).
+#[derive(Clone, Copy, Debug)]
+struct Grid {
+    col: f64,
+    top: f64,
+    per_sec: f64,
+    span: f64,
+}
 
-        // Time axis on the left, with faint grid lines.
-        let step = super::nice_step(span / 6.0);
-        let grid = RGBColor(232, 232, 232);
-        let label = (FONT, 13)
+impl Grid {
+    /// The x of lane `lane`'s lifeline.
+    fn x(self, lane: usize) -> f64 {
+        AXIS_PX + self.col * (lane as f64 + 0.5)
+    }
+
+    /// The y of a time since the trace's zero.
+    fn y(self, d: Duration) -> f64 {
+        self.top + d.as_secs_f64() * self.per_sec / self.span * PLOT_PX
+    }
+}
+
+/// A point in whole pixels.
+fn pt(x: f64, y: f64) -> (i32, i32) {
+    (x.round() as i32, y.round() as i32)
+}
+
+/// The lanes' names, centred over their lifelines (two rows when they would collide).
+fn draw_header(header: &Area, layout: &Layout, grid: Grid) -> Result<()> {
+    let x_of = |lane: usize| grid.x(lane);
+    for (i, name) in layout.names.iter().enumerate() {
+        let row = if layout.stagger {
+            (i % 2) as f64 * 17.0
+        } else {
+            0.0
+        };
+        let style = (FONT, 14)
             .into_font()
-            .into_text_style(&plot)
-            .pos(Pos::new(HPos::Right, VPos::Center));
-        let mut v = 0.0;
-        while v <= span {
-            let y = top + v / span * PLOT_PX;
-            plot.draw(&PathElement::new(
-                vec![pt(AXIS_PX - 4.0, y), pt(width as f64 - RIGHT_PX, y)],
-                grid,
-            ))
+            .style(FontStyle::Bold)
+            .into_text_style(header)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        header
+            .draw(&Text::new(name.clone(), pt(x_of(i), 4.0 + row), style))
             .map_err(drawing)?;
-            plot.draw(&Text::new(
-                super::axis_number(v),
-                pt(AXIS_PX - 8.0, y),
-                label.clone(),
-            ))
-            .map_err(drawing)?;
-            v += step;
-        }
-        let unit_style = (FONT, 13)
-            .into_font()
-            .into_text_style(&plot)
-            .pos(Pos::new(HPos::Left, VPos::Top));
-        plot.draw(&Text::new(
-            format!("time ({unit}) ↓"),
-            pt(6.0, top + PLOT_PX + 8.0),
-            unit_style,
+    }
+    Ok(())
+}
+
+/// The time axis on the left, with faint grid lines across.
+fn draw_time_axis(plot: &Area, grid: Grid, unit: &str, width: u32) -> Result<()> {
+    let Grid { top, span, .. } = grid;
+    let step = super::nice_step(span / 6.0);
+    let line = RGBColor(232, 232, 232);
+    let label = (FONT, 13)
+        .into_font()
+        .into_text_style(plot)
+        .pos(Pos::new(HPos::Right, VPos::Center));
+    let mut v = 0.0;
+    while v <= span {
+        let y = top + v / span * PLOT_PX;
+        plot.draw(&PathElement::new(
+            vec![pt(AXIS_PX - 4.0, y), pt(width as f64 - RIGHT_PX, y)],
+            line,
         ))
         .map_err(drawing)?;
-
-        // Lifelines.
-        for i in 0..layout.names.len() {
-            plot.draw(&PathElement::new(
-                vec![pt(x_of(i), top), pt(x_of(i), top + PLOT_PX)],
-                LIFELINE.stroke_width(1),
-            ))
-            .map_err(drawing)?;
-        }
-
-        // What each lane was doing: its spans as bars along its lifeline, under the arrows
-        // and wider than a blocked send's bar, which is drawn over them.
-        for (i, lane) in trace.lanes()[..layout.names.len()].iter().enumerate() {
-            let x = x_of(i);
-            for s in lane.spans.iter().filter(|s| tall_enough(s, layout.end)) {
-                let (y0, y1) = (y_of(s.start), y_of(s.end));
-                plot.draw(&Rectangle::new(
-                    [pt(x - 6.0, y0), pt(x + 6.0, y1)],
-                    kind_colour(s.kind).filled(),
-                ))
-                .map_err(drawing)?;
-                hovers.rect(
-                    on_image(&plot, pt(x - 6.0, y0)),
-                    on_image(&plot, pt(x + 6.0, y1)),
-                    span_tip(&lane.name, Some(&s.label), s.kind, s.start, s.end),
-                );
-            }
-        }
-
-        // Messages: the blocked part of each send, then the arrow, then its label. A label
-        // that would overlap one already drawn is left out (and counted in a note).
-        let text = (FONT, 12).into_font().into_text_style(&plot);
-        let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
-        let mut free = |x0: f64, x1: f64, y: f64| {
-            let (a, b) = (x0.min(x1), x0.max(x1));
-            let clash = placed
-                .iter()
-                .any(|&(pa, pb, py0, py1)| a < pb && pa < b && y - 13.0 < py1 && py0 < y);
-            if !clash {
-                placed.push((a, b, y - 13.0, y));
-            }
-            !clash
-        };
-        let mut hidden = 0usize;
-        let lanes = trace.lanes();
-        for m in &layout.drawn {
-            let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
-            let x0 = x_of(m.from);
-            let (y0, y1) = (y_of(m.sent), y_of(m.handed_over()));
-            if y1 - y0 >= 1.0 {
-                plot.draw(&Rectangle::new(
-                    [pt(x0 - 3.0, y0), pt(x0 + 3.0, y1)],
-                    BLOCKED.filled(),
-                ))
-                .map_err(drawing)?;
-                // A white notch where this send began, so back-to-back waits stay apart.
-                plot.draw(&PathElement::new(
-                    vec![pt(x0 - 3.0, y0), pt(x0 + 3.0, y0)],
-                    WHITE.stroke_width(1),
-                ))
-                .map_err(drawing)?;
-            }
-            // The message leaves when the channel takes it (after any wait).
-            let y0 = y1;
-            match (m.to, m.received) {
-                (Some(to), Some(at)) => {
-                    let (x1, y2) = (x_of(to), y_of(at));
-                    let path = if to == m.from {
-                        // To itself: a small loop to the right.
-                        let dx = (layout.col * 0.3).min(30.0);
-                        vec![(x0, y0), (x0 + dx, y0), (x0 + dx, y2), (x0 + 2.0, y2)]
-                    } else {
-                        vec![(x0, y0), (x1, y2)]
-                    };
-                    arrow(&plot, &path, ARROW)?;
-                    let (first, last) = (path[0], path[path.len() - 1]);
-                    hovers.line(
-                        on_image(&plot, pt(first.0, first.1)),
-                        on_image(&plot, pt(last.0, last.1)),
-                        tip,
-                    );
-                    if layout.labels && !m.label.is_empty() {
-                        // Near the sender, on the side the arrow leaves to, so a label is
-                        // read with its arrow, not with a lifeline it crosses.
-                        let f = 0.5f64.min(0.45 * layout.col / (x1 - x0).abs().max(1.0));
-                        let (lx, ly) = (x0 + (x1 - x0) * f, y0 + (y2 - y0) * f);
-                        let h = if x1 >= x0 { HPos::Left } else { HPos::Right };
-                        let dx = if x1 >= x0 { 4.0 } else { -4.0 };
-                        let style = text.clone().pos(Pos::new(h, VPos::Bottom));
-                        let room = (layout.col / 7.0) as usize;
-                        let label = shorten(&m.label, room.max(4));
-                        let w = text_width(&label, 12.0);
-                        let (ax, bx) = if x1 >= x0 {
-                            (lx + dx, lx + dx + w)
-                        } else {
-                            (lx + dx - w, lx + dx)
-                        };
-                        if free(ax, bx, ly - 3.0) {
-                            plot.draw(&Text::new(label, pt(lx + dx, ly - 3.0), style))
-                                .map_err(drawing)?;
-                        } else {
-                            hidden += 1;
-                        }
-                    }
-                }
-                _ => {
-                    // Never received: a short dashed stub ending in a cross.
-                    let x1 = x0 + (layout.col * 0.4).clamp(12.0, 40.0);
-                    hovers.rect(
-                        on_image(&plot, pt(x0, y0 - 6.0)),
-                        on_image(&plot, pt(x1 + 6.0, y0 + 6.0)),
-                        tip,
-                    );
-                    let dash = (x1 - x0) / 6.0;
-                    draw_dashed(
-                        &plot,
-                        vec![pt(x0, y0), pt(x1, y0)],
-                        dash,
-                        dash,
-                        LOST.stroke_width(2),
-                    )?;
-                    for (dx, dy) in [(-4.0, -4.0), (-4.0, 4.0)] {
-                        plot.draw(&PathElement::new(
-                            vec![pt(x1 + dx, y0 + dy), pt(x1 - dx, y0 - dy)],
-                            LOST.stroke_width(2),
-                        ))
-                        .map_err(drawing)?;
-                    }
-                    if layout.labels && !m.label.is_empty() {
-                        let label = format!("{} (never received)", shorten(&m.label, 24));
-                        let w = text_width(&label, 12.0);
-                        // Right of the cross, or left of the lifeline when the chart's edge
-                        // would cut it.
-                        let right = x1 + 8.0 + w <= width as f64 - 4.0;
-                        let (a, b, x, h) = if right {
-                            (x1 + 8.0, x1 + 8.0 + w, x1 + 8.0, HPos::Left)
-                        } else {
-                            (x0 - 8.0 - w, x0 - 8.0, x0 - 8.0, HPos::Right)
-                        };
-                        let style = text.clone().pos(Pos::new(h, VPos::Center));
-                        if free(a, b, y0 + 6.0) {
-                            plot.draw(&Text::new(label, pt(x, y0), style))
-                                .map_err(drawing)?;
-                        } else {
-                            hidden += 1;
-                        }
-                    }
-                }
-            }
-        }
-        if hidden > 0 {
-            let style = (FONT, 12)
-                .into_font()
-                .style(FontStyle::Italic)
-                .color(&RGBColor(90, 90, 90))
-                .into_text_style(&plot)
-                .pos(Pos::new(HPos::Right, VPos::Top));
-            plot.draw(&Text::new(
-                format!(
-                    "{hidden} label{} left out where {} would overlap",
-                    if hidden == 1 { "" } else { "s" },
-                    if hidden == 1 { "it" } else { "they" }
-                ),
-                pt(width as f64 - RIGHT_PX, top + PLOT_PX + 8.0),
-                style,
-            ))
-            .map_err(drawing)?;
-        }
-        Ok(())
+        plot.draw(&Text::new(
+            super::axis_number(v),
+            pt(AXIS_PX - 8.0, y),
+            label.clone(),
+        ))
+        .map_err(drawing)?;
+        v += step;
     }
+    let unit_style = (FONT, 13)
+        .into_font()
+        .into_text_style(plot)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    plot.draw(&Text::new(
+        format!("time ({unit}) ↓"),
+        pt(6.0, top + PLOT_PX + 8.0),
+        unit_style,
+    ))
+    .map_err(drawing)?;
+    Ok(())
+}
+
+/// The lifelines, and what each lane was doing as bars along its lifeline.
+fn draw_lifelines(
+    plot: &Area,
+    trace: &Trace,
+    layout: &Layout,
+    grid: Grid,
+    hovers: &mut Hovers,
+) -> Result<()> {
+    let x_of = |lane: usize| grid.x(lane);
+    let y_of = |d: Duration| grid.y(d);
+    let top = grid.top;
+    for i in 0..layout.names.len() {
+        plot.draw(&PathElement::new(
+            vec![pt(x_of(i), top), pt(x_of(i), top + PLOT_PX)],
+            LIFELINE.stroke_width(1),
+        ))
+        .map_err(drawing)?;
+    }
+
+    // What each lane was doing: its spans as bars along its lifeline, under the arrows
+    // and wider than a blocked send's bar, which is drawn over them.
+    for (i, lane) in trace.lanes()[..layout.names.len()].iter().enumerate() {
+        let x = x_of(i);
+        for s in lane.spans.iter().filter(|s| tall_enough(s, layout.end)) {
+            let (y0, y1) = (y_of(s.start), y_of(s.end));
+            plot.draw(&Rectangle::new(
+                [pt(x - 6.0, y0), pt(x + 6.0, y1)],
+                kind_colour(s.kind).filled(),
+            ))
+            .map_err(drawing)?;
+            hovers.rect(
+                on_image(plot, pt(x - 6.0, y0)),
+                on_image(plot, pt(x + 6.0, y1)),
+                span_tip(&lane.name, Some(&s.label), s.kind, s.start, s.end),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The messages: the blocked part of each send, the arrow (or a stub and a cross for
+/// one never received), its label where it does not overlap another, a hover title.
+fn draw_messages(
+    plot: &Area,
+    trace: &Trace,
+    layout: &Layout,
+    grid: Grid,
+    width: u32,
+    hovers: &mut Hovers,
+) -> Result<()> {
+    let x_of = |lane: usize| grid.x(lane);
+    let y_of = |d: Duration| grid.y(d);
+    let top = grid.top;
+    // A label that would overlap one already drawn is left out (and counted in a note).
+    let text = (FONT, 12).into_font().into_text_style(plot);
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut free = |x0: f64, x1: f64, y: f64| {
+        let (a, b) = (x0.min(x1), x0.max(x1));
+        let clash = placed
+            .iter()
+            .any(|&(pa, pb, py0, py1)| a < pb && pa < b && y - 13.0 < py1 && py0 < y);
+        if !clash {
+            placed.push((a, b, y - 13.0, y));
+        }
+        !clash
+    };
+    let mut hidden = 0usize;
+    let lanes = trace.lanes();
+    for m in &layout.drawn {
+        let tip = message_tip(m, &lanes[m.from].name, m.to.map(|t| &*lanes[t].name));
+        let x0 = x_of(m.from);
+        let (y0, y1) = (y_of(m.sent), y_of(m.handed_over()));
+        if y1 - y0 >= 1.0 {
+            plot.draw(&Rectangle::new(
+                [pt(x0 - 3.0, y0), pt(x0 + 3.0, y1)],
+                BLOCKED.filled(),
+            ))
+            .map_err(drawing)?;
+            // A white notch where this send began, so back-to-back waits stay apart.
+            plot.draw(&PathElement::new(
+                vec![pt(x0 - 3.0, y0), pt(x0 + 3.0, y0)],
+                WHITE.stroke_width(1),
+            ))
+            .map_err(drawing)?;
+        }
+        // The message leaves when the channel takes it (after any wait).
+        let y0 = y1;
+        match (m.to, m.received) {
+            (Some(to), Some(at)) => {
+                let (x1, y2) = (x_of(to), y_of(at));
+                let path = if to == m.from {
+                    // To itself: a small loop to the right.
+                    let dx = (layout.col * 0.3).min(30.0);
+                    vec![(x0, y0), (x0 + dx, y0), (x0 + dx, y2), (x0 + 2.0, y2)]
+                } else {
+                    vec![(x0, y0), (x1, y2)]
+                };
+                arrow(plot, &path, ARROW)?;
+                let (first, last) = (path[0], path[path.len() - 1]);
+                hovers.line(
+                    on_image(plot, pt(first.0, first.1)),
+                    on_image(plot, pt(last.0, last.1)),
+                    tip,
+                );
+                if layout.labels && !m.label.is_empty() {
+                    // Near the sender, on the side the arrow leaves to, so a label is
+                    // read with its arrow, not with a lifeline it crosses.
+                    let f = 0.5f64.min(0.45 * layout.col / (x1 - x0).abs().max(1.0));
+                    let (lx, ly) = (x0 + (x1 - x0) * f, y0 + (y2 - y0) * f);
+                    let h = if x1 >= x0 { HPos::Left } else { HPos::Right };
+                    let dx = if x1 >= x0 { 4.0 } else { -4.0 };
+                    let style = text.clone().pos(Pos::new(h, VPos::Bottom));
+                    let room = (layout.col / 7.0) as usize;
+                    let label = shorten(&m.label, room.max(4));
+                    let w = text_width(&label, 12.0);
+                    let (ax, bx) = if x1 >= x0 {
+                        (lx + dx, lx + dx + w)
+                    } else {
+                        (lx + dx - w, lx + dx)
+                    };
+                    if free(ax, bx, ly - 3.0) {
+                        plot.draw(&Text::new(label, pt(lx + dx, ly - 3.0), style))
+                            .map_err(drawing)?;
+                    } else {
+                        hidden += 1;
+                    }
+                }
+            }
+            _ => {
+                // Never received: a short dashed stub ending in a cross.
+                let x1 = x0 + (layout.col * 0.4).clamp(12.0, 40.0);
+                hovers.rect(
+                    on_image(plot, pt(x0, y0 - 6.0)),
+                    on_image(plot, pt(x1 + 6.0, y0 + 6.0)),
+                    tip,
+                );
+                let dash = (x1 - x0) / 6.0;
+                draw_dashed(
+                    plot,
+                    vec![pt(x0, y0), pt(x1, y0)],
+                    dash,
+                    dash,
+                    LOST.stroke_width(2),
+                )?;
+                for (dx, dy) in [(-4.0, -4.0), (-4.0, 4.0)] {
+                    plot.draw(&PathElement::new(
+                        vec![pt(x1 + dx, y0 + dy), pt(x1 - dx, y0 - dy)],
+                        LOST.stroke_width(2),
+                    ))
+                    .map_err(drawing)?;
+                }
+                if layout.labels && !m.label.is_empty() {
+                    let label = format!("{} (never received)", shorten(&m.label, 24));
+                    let w = text_width(&label, 12.0);
+                    // Right of the cross, or left of the lifeline when the chart's edge
+                    // would cut it.
+                    let right = x1 + 8.0 + w <= width as f64 - 4.0;
+                    let (a, b, x, h) = if right {
+                        (x1 + 8.0, x1 + 8.0 + w, x1 + 8.0, HPos::Left)
+                    } else {
+                        (x0 - 8.0 - w, x0 - 8.0, x0 - 8.0, HPos::Right)
+                    };
+                    let style = text.clone().pos(Pos::new(h, VPos::Center));
+                    if free(a, b, y0 + 6.0) {
+                        plot.draw(&Text::new(label, pt(x, y0), style))
+                            .map_err(drawing)?;
+                    } else {
+                        hidden += 1;
+                    }
+                }
+            }
+        }
+    }
+    if hidden > 0 {
+        let style = (FONT, 12)
+            .into_font()
+            .style(FontStyle::Italic)
+            .color(&RGBColor(90, 90, 90))
+            .into_text_style(plot)
+            .pos(Pos::new(HPos::Right, VPos::Top));
+        plot.draw(&Text::new(
+            format!(
+                "{hidden} label{} left out where {} would overlap",
+                if hidden == 1 { "" } else { "s" },
+                if hidden == 1 { "it" } else { "they" }
+            ),
+            pt(width as f64 - RIGHT_PX, top + PLOT_PX + 8.0),
+            style,
+        ))
+        .map_err(drawing)?;
+    }
+    Ok(())
 }
 
 struct Layout {
