@@ -138,20 +138,21 @@ fn main() -> lab::Result<()> {
         .save_svg(dir.join("timeline-messages.svg"))?;
     println!("{}", talk.trace()?.to_mermaid());
 
-    // A deadlock's wait-for graph, drawn from its parts.
-    let edge = |a: &str, b: &str, waits: bool| (a.to_string(), b.to_string(), waits, true);
-    lab::WaitForGraph::new(
-        "two threads, two locks, taken in opposite orders",
-        vec!["A".into(), "B".into()],
-        vec!["x".into(), "y".into()],
-        vec![
-            edge("A", "y", true),
-            edge("y", "B", false),
-            edge("B", "x", true),
-            edge("x", "A", false),
-        ],
-    )
-    .save_svg(dir.join("graph.svg"))?;
+    // A deadlock's wait-for graph: two threads take two locks in opposite orders.
+    let (watch, rec) = (LockWatch::new(), Recorder::new());
+    let (x, y) = (watch.mutex("x", ()), watch.mutex("y", ()));
+    let both = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for (name, first, second) in [("A", &x, &y), ("B", &y, &x)] {
+            let (mut lane, both) = (rec.lane(name), &both);
+            s.spawn(move || {
+                let _one = first.lock(&mut lane);
+                both.wait();
+                let _two = second.lock(&mut lane);
+            });
+        }
+    });
+    watch.graph().save_svg(dir.join("graph.svg"))?;
 
     Ok(())
 }

@@ -31,7 +31,7 @@
 //! layer  module      uses (only modules of lower layers)
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    explore     draw, error, show
-//!   5    measure     draw, error, show
+//!   5    bench       draw, error, show
 //!   4    draw        record, trace, error, show
 //!   4    sync        record, trace
 //!   4    message     record, trace
@@ -75,7 +75,7 @@
 //!   recording draws itself as (`rec.timeline()`, `trace.sequence()`) are defined here,
 //!   so recording never depends on drawing.
 //! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
-//! - [`measure`](mod@measure): [`Bench`] (warm-up, repetitions, median and spread,
+//! - [`bench`](mod@bench): [`Bench`] (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`] report that goes with every
 //!   number, [`resident_memory`] and [`thread_limits`].
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
@@ -106,12 +106,12 @@
 //! [`rayon`], [`tokio`], [`crossbeam`].
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod deadlock;
 pub mod draw;
 pub mod error;
 pub mod explore;
 mod export;
-pub mod measure;
 pub mod message;
 mod pool;
 pub mod record;
@@ -121,13 +121,13 @@ pub mod show;
 pub mod sync;
 pub mod trace;
 
+pub use bench::{
+    Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
+};
 pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
 pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph};
 pub use error::{Error, ErrorKind, Result};
 pub use explore::{Ending, Program, Scheduler, Step};
-pub use measure::{
-    Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
-};
 pub use message::Msg;
 pub use record::{Lane, Recorder, SpanGuard};
 pub use scenarios::{

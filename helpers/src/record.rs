@@ -452,24 +452,10 @@ impl Lane {
         self.push_span(start, end, kind, label.into(), false);
     }
 
-    /// Records a span between two instants taken earlier. If `end` is before `start`,
-    /// the two are swapped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use lab::{Kind, Recorder};
-    /// use std::time::{Duration, Instant};
-    ///
-    /// let rec = Recorder::new();
-    /// let mut lane = rec.lane("a");
-    /// let t0 = Instant::now();
-    /// lane.record_between(Kind::Wait, "queued", t0, t0 + Duration::from_millis(3));
-    /// drop(lane);
-    /// let trace = rec.trace().unwrap();
-    /// assert_eq!(trace.lanes()[0].spans[0].duration(), Duration::from_millis(3));
-    /// ```
-    pub fn record_between(
+    /// Records a span between two instants taken earlier (the lock guards of `sync`
+    /// and `deadlock` time their waits and holds themselves). If `end` is before
+    /// `start`, the two are swapped.
+    pub(crate) fn record_between(
         &mut self,
         kind: Kind,
         label: impl Into<Label>,

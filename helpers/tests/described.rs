@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use lab::show::{Rendering, Show};
-use lab::{Bars, Figure, Kind, LaneTrace, Lines, Mark, Recorder, Span, Trace, WaitForGraph};
+use lab::{Bars, Figure, Kind, LaneTrace, Lines, LockWatch, Mark, Recorder, Span, Trace};
 
 /// The text of every `<title>` in `svg`.
 fn titles(svg: &str) -> Vec<&str> {
@@ -138,17 +138,30 @@ fn messages_and_bars_and_points_get_hover_titles() {
 
 #[test]
 fn graphs_and_figures_are_described_too() {
-    let edge = |a: &str, b: &str, waits: bool| (a.to_string(), b.to_string(), waits, true);
-    let g = WaitForGraph::new(
-        "stuck",
-        vec!["A".into(), "B".into()],
-        vec!["x".into(), "y".into()],
-        vec![edge("A", "y", true), edge("y", "B", false)],
+    // A real deadlock: two threads take two locks in opposite orders.
+    let (watch, rec) = (LockWatch::new(), Recorder::new());
+    let (x, y) = (watch.mutex("x", ()), watch.mutex("y", ()));
+    let both = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        for (name, first, second) in [("A", &x, &y), ("B", &y, &x)] {
+            let (mut lane, both) = (rec.lane(name), &both);
+            s.spawn(move || {
+                let _one = first.lock(&mut lane);
+                both.wait();
+                let _two = second.lock(&mut lane);
+            });
+        }
+    });
+    let svg = watch.graph().to_svg().unwrap();
+    let first = titles(&svg)[0];
+    assert!(
+        first.starts_with("wait-for graph: a cycle of 2 threads, found "),
+        "{first}"
     );
-    let svg = g.to_svg().unwrap();
-    assert_eq!(
-        titles(&svg)[0],
-        "stuck: 2 threads (A, B), 2 locks (x, y), 2 edges, 2 of them in a cycle"
+    assert!(first.contains(": 2 threads ("), "{first}");
+    assert!(
+        first.ends_with("2 locks (x, y), 4 edges, 4 of them in a cycle"),
+        "{first}"
     );
     assert!(svg.contains("A waits for y"), "the desc has every edge");
 

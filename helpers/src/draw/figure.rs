@@ -372,7 +372,7 @@ chart_output!(Bars, r#"lab::Bars::new("t").bar("a", 1.0)"#);
 chart_output!(Lines, r#"lab::Lines::new("t").series("a", [(1.0, 2.0)])"#);
 chart_output!(
     WaitForGraph,
-    r#"lab::WaitForGraph::new("g", vec!["A".into()], vec!["m".into()], vec![])"#
+    r#"{ let watch = lab::LockWatch::new(); let _m = watch.mutex("m", ()); watch.graph() }"#
 );
 chart_output!(
     Sequence,

@@ -19,18 +19,24 @@ const NODE: f64 = 22.0;
 /// # Examples
 ///
 /// ```
-/// let g = lab::WaitForGraph::new(
-///     "two threads",
-///     vec!["A".into(), "B".into()],
-///     vec!["x".into(), "y".into()],
-///     vec![
-///         ("A".into(), "y".into(), true, true),  // A waits for y
-///         ("y".into(), "B".into(), false, true), // y is held by B
-///         ("B".into(), "x".into(), true, true),
-///         ("x".into(), "A".into(), false, true),
-///     ],
-/// );
-/// assert!(g.to_svg().unwrap().contains("two threads"));
+/// use lab::{LockWatch, Recorder};
+///
+/// // Two threads take two locks in opposite orders: a real deadlock, found and ended.
+/// let (watch, rec) = (LockWatch::new(), Recorder::new());
+/// let (x, y) = (watch.mutex("x", ()), watch.mutex("y", ()));
+/// let both = std::sync::Barrier::new(2);
+/// std::thread::scope(|s| {
+///     for (name, first, second) in [("A", &x, &y), ("B", &y, &x)] {
+///         let (mut lane, both) = (rec.lane(name), &both);
+///         s.spawn(move || {
+///             let _one = first.lock(&mut lane);
+///             both.wait();
+///             let _two = second.lock(&mut lane); // one of them gets Err(Stuck)
+///         });
+///     }
+/// });
+/// let g = watch.graph();
+/// assert!(g.to_svg().unwrap().contains("a cycle of 2 threads"));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct WaitForGraph {
@@ -43,8 +49,9 @@ pub struct WaitForGraph {
 
 impl WaitForGraph {
     /// A graph from its parts: edges are `(from, to, waits_for, in_cycle)`; `waits_for`
-    /// edges go thread → lock, the others lock → thread (held by).
-    pub fn new(
+    /// edges go thread → lock, the others lock → thread (held by). Only a
+    /// [`LockWatch`](crate::LockWatch) knows these, so only it makes graphs.
+    pub(crate) fn new(
         title: impl Into<String>,
         threads: Vec<String>,
         locks: Vec<String>,

@@ -387,7 +387,7 @@ impl Outcome {
 
 /// Outcomes gathered while exploring or sampling, before they are labelled and sorted.
 #[derive(Default)]
-pub(crate) struct Tally {
+pub(crate) struct Counts {
     /// Each ending seen, by its index in `found` (the order it was first seen in).
     index: HashMap<End, usize>,
     found: Vec<Found>,
@@ -401,7 +401,7 @@ struct Found {
     shortest: Vec<String>,
 }
 
-impl Tally {
+impl Counts {
     /// Adds `count` schedules ending in `end`; `path` is one of them (kept if shortest).
     /// Returns the ending's number: the order in which endings were first seen.
     pub(crate) fn add(
@@ -433,7 +433,7 @@ impl Tally {
     }
 
     /// The outcomes, labelled, most frequent first, then by label; and for each ending's
-    /// number from [`add`](Tally::add), where its outcome went.
+    /// number from [`add`](Counts::add), where its outcome went.
     pub(crate) fn sorted(self, machine: &Machine) -> (Vec<Outcome>, Vec<usize>) {
         let mut v: Vec<(usize, Outcome)> = self
             .found

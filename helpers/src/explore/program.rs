@@ -107,27 +107,17 @@ impl Step {
     pub fn atomic_add(var: &str, n: i64) -> Step {
         Step::AtomicAdd(var.to_string(), n)
     }
-    /// A line of the step language (the same as `Step::from(line)`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(lab::Step::line("check x == 1").to_string(), "check x == 1");
-    /// ```
-    pub fn line(line: &str) -> Step {
-        Step::Line(line.trim().to_string())
-    }
 }
 
 impl From<&str> for Step {
     fn from(line: &str) -> Step {
-        Step::line(line)
+        Step::Line(line.trim().to_string())
     }
 }
 
 impl From<String> for Step {
     fn from(line: String) -> Step {
-        Step::line(&line)
+        Step::from(line.as_str())
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 
 use super::Outcome;
 use super::machine::Machine;
-use super::outcome::Tally;
+use super::outcome::Counts;
 use crate::draw::Bars;
 use crate::error::{Error, ErrorKind, Result, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
@@ -106,7 +106,7 @@ pub(crate) fn sample(
     // thread (a branch not taken included) bounds it; change points are drawn from 1..=k.
     let steps = program.steps().max(1);
     let mut rng = SplitMix(seed);
-    let mut tally = Tally::default();
+    let mut tally = Counts::default();
     let mut ended: Vec<u32> = Vec::with_capacity(runs);
     for _ in 0..runs {
         // PCT: distinct random priorities depth..depth+n (higher runs first), and

@@ -19,7 +19,7 @@ use std::time::Instant;
 use super::Exploration;
 use super::lang::Ins;
 use super::machine::Machine;
-use super::outcome::{Tally, too_many};
+use super::outcome::{Counts, too_many};
 use crate::error::{Error, ErrorKind, Result};
 use crate::show::fmt_count;
 
@@ -69,7 +69,7 @@ pub(crate) fn explore(program: Machine, limit: usize) -> Result<Exploration> {
         parent: u32::MAX,
         via: 0,
     });
-    let mut tally = Tally::default();
+    let mut tally = Counts::default();
     let path_to = |nodes: &[Node], mut id: u32, last: Option<usize>| -> Vec<String> {
         let mut path = Vec::new();
         if let Some(t) = last {

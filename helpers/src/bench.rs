@@ -14,7 +14,7 @@ use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, t
 /// # Examples
 ///
 /// ```
-/// assert!(lab::Bench::new("t").reps(lab::measure::MAX_REPS + 1).get("x").is_err());
+/// assert!(lab::Bench::new("t").reps(lab::bench::MAX_REPS + 1).get("x").is_err());
 /// ```
 pub const MAX_REPS: usize = 10_000;
 /// A [`Bench`] stops repeating a variant once it has spent this long on it, and says so.
@@ -22,7 +22,7 @@ pub const MAX_REPS: usize = 10_000;
 /// # Examples
 ///
 /// ```
-/// assert!(lab::measure::TIME_BUDGET_PER_VARIANT.as_secs() >= 10);
+/// assert!(lab::bench::TIME_BUDGET_PER_VARIANT.as_secs() >= 10);
 /// ```
 pub const TIME_BUDGET_PER_VARIANT: Duration = Duration::from_secs(30);
 
