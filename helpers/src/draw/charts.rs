@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, LegendSwatch, draw_legend, draw_notes, draw_title, drawing, series_colour,
-    shorten, text_width,
+    Area, Axes, FONT, Hovers, LegendSwatch, Panel, draw_legend, draw_notes, draw_title, drawing,
+    series_colour, shorten, text_width,
 };
 use crate::error::{Error, ErrorKind, FirstError, Result};
 use crate::show::three_digits;
@@ -179,20 +179,6 @@ impl Bars {
         ));
     }
 
-    pub(crate) fn problem(&self) -> Option<&Error> {
-        if let Some(e) = self.error.get() {
-            return Some(e);
-        }
-        if self.bars.is_empty() {
-            return Some(&NO_BARS);
-        }
-        None
-    }
-
-    pub(crate) fn height(&self, width: u32) -> u32 {
-        34 + self.bars.len() as u32 * BAR_PX + 50 + super::notes_height(&self.notes, width)
-    }
-
     fn value_text(&self, v: f64) -> String {
         // Counts read as counts: 9, not 9.00; 286 612, not 286612.
         let number = if v.fract() == 0.0 && v.abs() < 1e18 {
@@ -259,7 +245,31 @@ impl Bars {
         s.trim_end().to_string()
     }
 
-    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
+    fn bar_text(&self, b: &Bar) -> String {
+        match &b.annotation {
+            Some(a) => format!("{}   {a}", self.value_text(b.value)),
+            None => self.value_text(b.value),
+        }
+    }
+}
+
+/// How a figure stacks this chart (see [`Panel`]).
+impl Panel for Bars {
+    fn problem(&self) -> Option<&Error> {
+        if let Some(e) = self.error.get() {
+            return Some(e);
+        }
+        if self.bars.is_empty() {
+            return Some(&NO_BARS);
+        }
+        None
+    }
+
+    fn height(&self, width: u32, _: Axes) -> u32 {
+        34 + self.bars.len() as u32 * BAR_PX + 50 + super::notes_height(&self.notes, width)
+    }
+
+    fn draw(&self, area: &Area, _: Axes, hovers: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
         let (w, h) = rest.dim_in_pixel();
@@ -386,13 +396,6 @@ impl Bars {
                 .map_err(drawing)?;
         }
         Ok(())
-    }
-
-    fn bar_text(&self, b: &Bar) -> String {
-        match &b.annotation {
-            Some(a) => format!("{}   {a}", self.value_text(b.value)),
-            None => self.value_text(b.value),
-        }
     }
 }
 
@@ -549,20 +552,6 @@ impl Lines {
         self
     }
 
-    pub(crate) fn problem(&self) -> Option<&Error> {
-        if let Some(e) = self.error.get() {
-            return Some(e);
-        }
-        if self.series.is_empty() {
-            return Some(&NO_SERIES);
-        }
-        None
-    }
-
-    pub(crate) fn height(&self, width: u32) -> u32 {
-        (width as f64 * 0.42) as u32 + 34 + 24 + super::notes_height(&self.notes, width)
-    }
-
     pub(crate) fn summary(&self) -> String {
         let mut s = format!(
             "{}: {} against {}, {} series ({})\n",
@@ -585,8 +574,25 @@ impl Lines {
         }
         s.trim_end().to_string()
     }
+}
 
-    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
+/// How a figure stacks this chart (see [`Panel`]).
+impl Panel for Lines {
+    fn problem(&self) -> Option<&Error> {
+        if let Some(e) = self.error.get() {
+            return Some(e);
+        }
+        if self.series.is_empty() {
+            return Some(&NO_SERIES);
+        }
+        None
+    }
+
+    fn height(&self, width: u32, _: Axes) -> u32 {
+        (width as f64 * 0.42) as u32 + 34 + 24 + super::notes_height(&self.notes, width)
+    }
+
+    fn draw(&self, area: &Area, _: Axes, hovers: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
         let (legend_area, rest) = rest.split_vertically(24);

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use plotters::prelude::*;
 
+use super::Axes;
 use super::parts::{Hovers, draw_title};
 use super::style::{DEFAULT_WIDTH, check_width, drawing};
-use super::timeline::Axes;
 use super::{Area, Bars, Lines, Sequence, Timeline, WaitForGraph};
 use crate::error::{Error, ErrorKind, Result, save_file, svg_or_problem};
 use crate::show::{Rendering, Show, describe_svg, shown_in_cells};
@@ -69,44 +69,32 @@ impl From<Lines> for Chart {
     }
 }
 
-impl Chart {
-    fn height(&self, width: u32, axes: Axes) -> u32 {
-        match self {
-            Chart::Timeline(t) => t.height(width, axes),
-            Chart::Bars(b) => b.height(width),
-            Chart::Lines(l) => l.height(width),
-            Chart::Graph(g) => g.height(),
-            Chart::Sequence(s) => s.height(width),
-        }
-    }
+/// What a [`Figure`] needs of each chart it stacks, besides its summary ([`Show`]):
+/// each chart type implements it in its own file.
+pub(crate) trait Panel: Show {
+    /// Its height in pixels when drawn `width` pixels wide (timelines: on `axes`).
+    fn height(&self, width: u32, axes: Axes) -> u32;
 
+    /// Why it cannot be drawn, if it cannot (found before anything is drawn, so a figure
+    /// shows the first problem of any of its charts instead of half a picture).
     fn problem(&self) -> Option<&Error> {
-        match self {
-            Chart::Timeline(t) => t.problem(),
-            Chart::Bars(b) => b.problem(),
-            Chart::Lines(l) => l.problem(),
-            Chart::Graph(_) => None,
-            Chart::Sequence(s) => s.problem(),
-        }
+        None
     }
 
-    fn summary(&self) -> String {
-        match self {
-            Chart::Timeline(t) => t.summary(),
-            Chart::Bars(b) => b.summary(),
-            Chart::Lines(l) => l.summary(),
-            Chart::Graph(g) => g.summary(),
-            Chart::Sequence(s) => s.summary(),
-        }
-    }
+    /// Draws it on `area` (timelines: on the figure's shared `axes`), adding its hover
+    /// regions to `hovers`.
+    fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()>;
+}
 
-    fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()> {
+impl Chart {
+    /// The chart inside, as what a figure stacks.
+    fn panel(&self) -> &dyn Panel {
         match self {
-            Chart::Timeline(t) => t.draw(area, axes, hovers),
-            Chart::Bars(b) => b.draw(area, hovers),
-            Chart::Lines(l) => l.draw(area, hovers),
-            Chart::Graph(g) => g.draw(area),
-            Chart::Sequence(s) => s.draw(area, hovers),
+            Chart::Timeline(t) => t,
+            Chart::Bars(b) => b,
+            Chart::Lines(l) => l,
+            Chart::Graph(g) => g,
+            Chart::Sequence(s) => s,
         }
     }
 }
@@ -207,7 +195,7 @@ impl Figure {
                 "empty figure: add charts with .with(chart) before displaying it",
             ));
         }
-        if let Some(e) = self.parts.iter().find_map(Chart::problem) {
+        if let Some(e) = self.parts.iter().find_map(|p| p.panel().problem()) {
             return Err(e.clone());
         }
         let width = check_width(self.width.unwrap_or(DEFAULT_WIDTH))?;
@@ -234,7 +222,11 @@ impl Figure {
             time: time_axis,
             label_px,
         };
-        let heights: Vec<u32> = self.parts.iter().map(|p| p.height(width, axes)).collect();
+        let heights: Vec<u32> = self
+            .parts
+            .iter()
+            .map(|p| p.panel().height(width, axes))
+            .collect();
         let total = title_h + heights.iter().sum::<u32>() + gap * (heights.len() as u32 - 1);
         let mut svg = String::new();
         let mut hovers = Hovers::default();
@@ -250,7 +242,7 @@ impl Figure {
             for (part, h) in self.parts.iter().zip(&heights) {
                 let (this, below) = rest.split_vertically(*h + gap);
                 let (this, _gap) = this.split_vertically(*h);
-                part.draw(&this, axes, &mut hovers)?;
+                part.panel().draw(&this, axes, &mut hovers)?;
                 rest = below;
             }
             root.present().map_err(drawing)?;
@@ -267,7 +259,7 @@ impl Figure {
     /// assert!(fig.summary().contains("a"));
     /// ```
     pub fn summary(&self) -> String {
-        let parts: Vec<String> = self.parts.iter().map(Chart::summary).collect();
+        let parts: Vec<String> = self.parts.iter().map(|p| p.panel().summary()).collect();
         if self.title.is_none() && parts.len() == 1 {
             return parts[0].clone();
         }

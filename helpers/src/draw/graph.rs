@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Area, FONT, arrowhead, draw_dashed, draw_title, drawing};
+use super::{Area, Axes, FONT, Hovers, Panel, arrowhead, draw_dashed, draw_title, drawing};
 use crate::error::Result;
 
 const NODE: f64 = 22.0;
@@ -69,10 +69,6 @@ impl WaitForGraph {
         None
     }
 
-    pub(crate) fn height(&self) -> u32 {
-        460
-    }
-
     pub(crate) fn summary(&self) -> String {
         let cycle = self.edges.iter().filter(|e| e.3).count();
         let mut s = format!(
@@ -131,8 +127,15 @@ impl WaitForGraph {
         }
         order
     }
+}
 
-    pub(crate) fn draw(&self, area: &Area) -> Result<()> {
+/// How a figure stacks this chart (see [`Panel`]).
+impl Panel for WaitForGraph {
+    fn height(&self, _: u32, _: Axes) -> u32 {
+        460
+    }
+
+    fn draw(&self, area: &Area, _: Axes, _: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
         let (legend, rest) = rest.split_vertically(26);

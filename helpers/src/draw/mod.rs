@@ -34,6 +34,7 @@ pub use timeline::Timeline;
 
 // What the chart files share, named once here so each of them says `super::…`.
 pub(crate) use axes::{KeyAxis, axis_number, nice_step};
+pub(crate) use figure::Panel;
 pub(crate) use parts::{
     Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title, message_tip,
     notes_height, on_image, some_names, span_tip,
@@ -42,3 +43,4 @@ pub(crate) use style::{
     Area, DEFAULT_WIDTH, FONT, drawing, kind_colour, kind_text_colour, series_colour, shorten,
     text_width,
 };
+pub(crate) use timeline::Axes;

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title,
-    drawing, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
+    Area, Axes, FONT, Hovers, LegendSwatch, Panel, arrowhead, draw_dashed, draw_legend, draw_notes,
+    draw_title, drawing, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::Recorder;
@@ -82,10 +82,6 @@ impl Sequence {
         }
     }
 
-    pub(crate) fn problem(&self) -> Option<&Error> {
-        self.trace.as_ref().err()
-    }
-
     fn layout(&self, trace: &Trace, width: u32) -> Layout {
         let lanes = trace.lanes().len().min(MAX_LIFELINES);
         let col = ((width as f64 - AXIS_PX - RIGHT_PX) / lanes.max(1) as f64).max(8.0);
@@ -150,17 +146,6 @@ impl Sequence {
         }
     }
 
-    pub(crate) fn height(&self, width: u32) -> u32 {
-        let Ok(trace) = &self.trace else {
-            return 100;
-        };
-        let layout = self.layout(trace, width);
-        let title = if self.title.is_some() { 30 } else { 0 };
-        let header = if layout.stagger { 40 } else { 24 };
-        let legend = if layout.kinds.is_empty() { 24 } else { 48 };
-        title + legend + header + PLOT_PX as u32 + 30 + super::notes_height(&layout.notes, width)
-    }
-
     pub(crate) fn summary(&self) -> String {
         let trace = match &self.trace {
             Ok(t) => t,
@@ -197,8 +182,26 @@ impl Sequence {
         }
         s
     }
+}
 
-    pub(crate) fn draw(&self, area: &Area, hovers: &mut Hovers) -> Result<()> {
+/// How a figure stacks this chart (see [`Panel`]).
+impl Panel for Sequence {
+    fn height(&self, width: u32, _: Axes) -> u32 {
+        let Ok(trace) = &self.trace else {
+            return 100;
+        };
+        let layout = self.layout(trace, width);
+        let title = if self.title.is_some() { 30 } else { 0 };
+        let header = if layout.stagger { 40 } else { 24 };
+        let legend = if layout.kinds.is_empty() { 24 } else { 48 };
+        title + legend + header + PLOT_PX as u32 + 30 + super::notes_height(&layout.notes, width)
+    }
+
+    fn problem(&self) -> Option<&Error> {
+        self.trace.as_ref().err()
+    }
+
+    fn draw(&self, area: &Area, _: Axes, hovers: &mut Hovers) -> Result<()> {
         let trace = self.trace.as_ref().map_err(Clone::clone)?;
         let (width, _) = area.dim_in_pixel();
         let layout = self.layout(trace, width);
@@ -617,6 +620,7 @@ impl Trace {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::Recorder;
 
     fn chatty(lanes: usize, messages: usize) -> Recorder {
@@ -661,7 +665,8 @@ mod tests {
             !svg.contains("sleep / I/O"),
             "only the kinds drawn are named"
         );
-        assert!(chart.height(960) > chatty(2, 4).sequence().height(960));
+        let height = |s: Sequence| s.height(960, crate::draw::Axes::default());
+        assert!(height(chart) > height(chatty(2, 4).sequence()));
     }
 
     #[test]

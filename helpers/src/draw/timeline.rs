@@ -9,8 +9,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Area, FONT, Hovers, KeyAxis, LegendSwatch, arrowhead, draw_legend, draw_notes, draw_title,
-    drawing, kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
+    Area, FONT, Hovers, KeyAxis, LegendSwatch, Panel, arrowhead, draw_legend, draw_notes,
+    draw_title, drawing, kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
 };
 use crate::error::{Error, Result};
 use crate::record::Recorder;
@@ -74,10 +74,6 @@ impl Timeline {
     /// ```
     pub fn trace(&self) -> Result<&Trace> {
         self.trace.as_ref().map_err(Clone::clone)
-    }
-
-    pub(crate) fn problem(&self) -> Option<&Error> {
-        self.trace.as_ref().err()
     }
 
     pub(crate) fn time_extent(&self) -> Option<Duration> {
@@ -202,16 +198,6 @@ impl Timeline {
         }
     }
 
-    pub(crate) fn height(&self, width: u32, axes: Axes) -> u32 {
-        let Ok(trace) = &self.trace else {
-            return 100;
-        };
-        let layout = self.layout(trace, width, axes);
-        let title = if self.title.is_some() { 30 } else { 0 };
-        let lanes: u32 = layout.lane_px.iter().sum();
-        title + 24 + lanes + X_AXIS_PX + 12 + super::notes_height(&layout.notes, width)
-    }
-
     pub(crate) fn summary(&self) -> String {
         let trace = match &self.trace {
             Ok(t) => t,
@@ -257,10 +243,27 @@ impl Timeline {
         }
         s.trim_end().to_string()
     }
+}
+
+/// How a figure stacks this chart (see [`Panel`]).
+impl Panel for Timeline {
+    fn height(&self, width: u32, axes: Axes) -> u32 {
+        let Ok(trace) = &self.trace else {
+            return 100;
+        };
+        let layout = self.layout(trace, width, axes);
+        let title = if self.title.is_some() { 30 } else { 0 };
+        let lanes: u32 = layout.lane_px.iter().sum();
+        title + 24 + lanes + X_AXIS_PX + 12 + super::notes_height(&layout.notes, width)
+    }
+
+    fn problem(&self) -> Option<&Error> {
+        self.trace.as_ref().err()
+    }
 
     /// Draws the timeline on `area`, with axes shared with the other timelines of a
     /// figure, or its own.
-    pub(crate) fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()> {
+    fn draw(&self, area: &Area, axes: Axes, hovers: &mut Hovers) -> Result<()> {
         let trace = self.trace()?;
         let (width, _) = area.dim_in_pixel();
         let layout = self.layout(trace, width, axes);
