@@ -1,0 +1,184 @@
+"""The learner-facing checks fed wrong answers: a check that says ✔ must fail every wrong
+answer we can think of (the developers' guide), and the solutions must pass it.
+
+Notebook 10's `check` judges the capstone's three exercises. This runs the whole notebook
+in the rust kernel (solutions included: none may print ✘), then, in the same kernel,
+redefines `my_crawl` as one wrong answer after another and runs `check` on each. A wrong
+answer must never get ✔ for the exercise it gets wrong, and must get ✘ where the check can
+tell for certain.
+"""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from tools.evcxr import panic_in
+from tools.execute import execute
+from tools.series import NOTEBOOKS, tags
+
+CAPSTONE = NOTEBOOKS / "10-conclusion.ipynb"
+
+# Each wrong answer: (name, Rust cell defining `my_crawl` and checking it, what must be printed,
+# what must not). The cells use the notebook's own items (Site, fetch, parse, check...).
+HEALTHY = """
+let rec_w = Recorder::new();
+let wrong = my_crawl(site.addr, work, FETCHERS, page_limit, &rec_w);
+check(&wrong, &rec_w, &site, Some(starter_time));
+"""
+
+NO_CAP = """
+/// Wrong: every new link is fetched at once, however many are in flight.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = (fetchers, limit);
+    let mut lane = rec.lane("crawler");
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(fetch(addr, "/p0".to_string()));
+        while let Some(Ok(page)) = tasks.join_next().await {
+            let parsed = lane.span(Kind::Compute, "parse", || parse(page, work));
+            for link in &parsed.links {
+                if seen.insert(link.clone()) { tasks.spawn(fetch(addr, link.clone())); }
+            }
+            report.add(&parsed);
+        }
+        report
+    })
+}
+""" + HEALTHY
+
+
+def parse_elsewhere(how: str) -> str:
+    """Wrong: a capped JoinSet crawl whose parses run on threads that are not rayon's."""
+    return """
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = limit;
+    let rec = rec.clone();
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            while tasks.len() < fetchers {
+                let Some(path) = frontier.pop_front() else { break };
+                let rec = rec.clone();
+                tasks.spawn(async move {
+                    let page = fetch(addr, path).await;
+                    %s
+                });
+            }
+            let Some(Ok(parsed)) = tasks.join_next().await else { break };
+            for link in &parsed.links {
+                if seen.insert(link.clone()) { frontier.push_back(link.clone()); }
+            }
+            report.add(&parsed);
+        }
+        report
+    })
+}
+""" % how + HEALTHY
+
+
+SPAWN_BLOCKING = parse_elsewhere(
+    'tokio::task::spawn_blocking(move || rec.thread_lane().span(Kind::Compute, "parse", || parse(page, work)))'
+    ".await.unwrap()")
+THREAD_PER_PAGE = parse_elsewhere(
+    "let (tx, rx) = oneshot::channel();\n"
+    '                    std::thread::spawn(move || { let _ = tx.send(rec.thread_lane().span(Kind::Compute, "parse", || parse(page, work))); });\n'
+    "                    rx.await.unwrap()")
+
+LEAK = """
+/// Wrong: gives up *waiting* for a silent page, not the fetch itself: its task lives on.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = rec;
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        let (mut asked, mut tasks) = (HashSet::new(), tokio::task::JoinSet::new());
+        loop {
+            while tasks.len() < fetchers {
+                let Some(path) = frontier.pop_front() else { break };
+                asked.insert(path.clone());
+                tasks.spawn(fetch(addr, path));
+            }
+            match tokio::time::timeout(limit, tasks.join_next()).await {
+                Ok(Some(Ok(page))) => {
+                    asked.remove(&page.path);
+                    let parsed = parse(page, work);
+                    for link in &parsed.links {
+                        if seen.insert(link.clone()) { frontier.push_back(link.clone()); }
+                    }
+                    report.add(&parsed);
+                }
+                Ok(_) => break,
+                Err(_) => { report.no_answer.extend(asked.drain()); tasks.detach_all(); break; }
+            }
+        }
+        report
+    })
+}
+let silent_w = Site::start(pages, Some(17))?;
+let wrong = my_crawl(silent_w.addr, work, FETCHERS, page_limit, &Recorder::new());
+check(&wrong, &Recorder::new(), &silent_w, None);
+"""
+
+WRONG = {
+    "no cap on pages in flight": (NO_CAP, ["✘ exercise 1"], ["✔ exercise 1"]),
+    "parses on spawn_blocking": (SPAWN_BLOCKING, [], ["✔ exercise 2"]),
+    "a thread per parse": (THREAD_PER_PAGE, [], ["✔ exercise 2"]),
+    "a fetch left running": (LEAK, ["of your crawl's tasks were still running after it returned", "✘ exercise 3"],
+                             ["✔ exercise 3"]),
+}
+
+
+@pytest.fixture(scope="module")
+def capstone_run(tmp_path_factory):
+    """Notebook 10, then every wrong answer, in one kernel; the executed notebook."""
+    nb = nbformat.read(CAPSTONE, as_version=4)
+    for name, (code, _, _) in WRONG.items():
+        cell = nbformat.v4.new_code_cell(code.strip())
+        cell.metadata["wrong_answer"] = name
+        nb.cells.append(cell)
+    # Beside the series, so that `../helpers` is the same crate (a warm build); hidden from it.
+    path = CAPSTONE.with_name(".wrong-answers-10.ipynb")
+    nbformat.write(nb, path)
+    try:
+        executed, _, timings = execute(path)
+    finally:
+        path.unlink(missing_ok=True)
+    assert "stopped" not in timings, timings["stopped"]
+    return executed
+
+
+def text_of(cell) -> str:
+    out = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            out.append(o["text"])
+        elif o.get("output_type") == "error":
+            out.append(o.get("evalue", ""))
+    return "".join(out)
+
+
+def test_the_solutions_pass_their_checks(capstone_run):
+    solutions = [c for c in capstone_run.cells if c.cell_type == "code" and "solution" in tags(c)]
+    assert solutions, "notebook 10 has no solution cells"
+    for cell in solutions:
+        text = text_of(cell)
+        assert "✘" not in text, f"a solution fails its check:\n{text}"
+        assert not panic_in(text), text
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_a_wrong_answer_is_not_passed(capstone_run, name):
+    [cell] = [c for c in capstone_run.cells if c.metadata.get("wrong_answer") == name]
+    text = text_of(cell)
+    _, must, must_not = WRONG[name]
+    assert "pages found" in text, f"the wrong answer did not reach check:\n{text}"
+    for line in must:
+        assert line in text, f"{name}: expected {line!r} in:\n{text}"
+    for line in must_not:
+        assert line not in text, f"{name}: the check passed a wrong answer ({line!r}):\n{text}"
+    if name in ("parses on spawn_blocking", "a thread per parse"):
+        # ✘ when parses overlapped (the usual case); when they did not, "one at a time".
+        assert "✘ exercise 2" in text or "· exercise 2: one parse at a time" in text, text
