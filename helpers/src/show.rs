@@ -108,6 +108,20 @@ pub(crate) fn escape_xml(text: &str) -> String {
 }
 
 /// How a value looks in a cell besides its plain-text summary.
+///
+/// # Examples
+///
+/// ```
+/// use lab::show::{Rendering, Show};
+///
+/// let table = lab::Table::new(["x"]).row([1]);
+/// assert!(matches!(table.rendering(), Rendering::Html(h) if h.contains("<td>1</td>")));
+/// let empty = lab::Bars::new("nothing yet");
+/// assert_eq!(
+///     empty.rendering(),
+///     Rendering::Problem("lab: no bars to draw: add some with .bar(label, value)".into())
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rendering {
     /// An SVG document (a chart).
@@ -137,10 +151,27 @@ pub enum Rendering {
 /// assert!(matches!(bars.rendering(), Rendering::Svg(svg) if svg.contains("<title>")));
 /// ```
 pub trait Show {
-    /// What it shows, in plain text: the text/plain output, and an SVG's title.
+    /// What it shows, in plain text: the text/plain output, and an SVG's title (its
+    /// first line) and description.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::show::Show;
+    /// let bars = lab::Bars::new("runs").bar("fast", 1.0).bar("slow", 3.0);
+    /// assert!(Show::summary(&bars).starts_with("runs: 2 bars: fast 1, slow 3"));
+    /// ```
     fn summary(&self) -> String;
 
     /// The rich output, or the one-line problem to show instead of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::show::{Rendering, Show};
+    /// let err = lab::Error::new("expected 800");
+    /// assert_eq!(err.rendering(), Rendering::Problem("lab: expected 800".into()));
+    /// ```
     fn rendering(&self) -> Rendering;
 
     /// Writes the value's content blocks for evcxr: the summary as text/plain and the
