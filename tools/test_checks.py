@@ -182,3 +182,47 @@ def test_a_wrong_answer_is_not_passed(capstone_run, name):
     if name in ("parses on spawn_blocking", "a thread per parse"):
         # ✘ when parses overlapped (the usual case); when they did not, "one at a time".
         assert "✘ exercise 2" in text or "· exercise 2: one parse at a time" in text, text
+
+
+# ---------------------------------------------------------------- notebook 11, exercise 1
+
+SCHEDULER = NOTEBOOKS / "11-be-the-scheduler.ipynb"
+
+# Wrong fixes for puzzle 3 (one thread's five steps), and the one right answer.
+FIXES = {
+    "puzzle 3 unchanged": ('["lock m", "a += 1", "b += 1", "unlock m", "check a == b"]', "✘ 2 of"),
+    "the check deleted": ('["lock m", "a += 1", "b += 1", "unlock m", "unlock m"]', "✘ a fix keeps"),
+    "the check before the lock": ('["check a == b", "lock m", "a += 1", "b += 1", "unlock m"]', "✘ "),
+    "no lock at all": ('["a += 1", "b += 1", "check a == b", "check a == b", "check a == b"]', "✘ a fix keeps"),
+    "the fix": ('["lock m", "a += 1", "b += 1", "check a == b", "unlock m"]', "✔ 0 of"),
+}
+
+
+def test_the_scheduler_exercise_check_fails_every_wrong_fix():
+    """Notebook 11's judge_fix, in the kernel: its setup, `wins` and `judge_fix` cells, then
+    each fix; only the real fix gets ✔."""
+    nb = nbformat.read(SCHEDULER, as_version=4)
+    keep = [c for c in nb.cells if c.cell_type == "code" and (
+        c is next(x for x in nb.cells if x.cell_type == "code")
+        or "fn wins(" in c.source or "fn judge_fix(" in c.source)]
+    assert len(keep) == 3, "expected the setup cell, wins() and judge_fix() in notebook 11"
+    nb.cells = keep
+    for name, (fix, _) in FIXES.items():
+        cell = nbformat.v4.new_code_cell(f"judge_fix({fix})?;")
+        cell.metadata["fix"] = name
+        nb.cells.append(cell)
+    path = SCHEDULER.with_name(".wrong-answers-11.ipynb")
+    nbformat.write(nb, path)
+    try:
+        executed, _, timings = execute(path)
+    finally:
+        path.unlink(missing_ok=True)
+    assert "stopped" not in timings, timings["stopped"]
+    for cell in executed.cells:
+        if "fix" not in cell.metadata:
+            continue
+        name, text = cell.metadata["fix"], text_of(cell)
+        expect = FIXES[name][1]
+        assert text.startswith(expect), f"{name}: expected a line starting {expect!r}, got:\n{text}"
+        if name != "the fix":
+            assert "✔" not in text, f"{name}: the check passed a wrong fix:\n{text}"
