@@ -360,7 +360,12 @@ impl Tally {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::scenarios::MAX_WINDOW.as_secs(), 10);
+/// use lab::{ErrorKind, scenarios::MAX_WINDOW};
+/// use std::time::Duration;
+///
+/// let longer = MAX_WINDOW + Duration::from_millis(1);
+/// let err = lab::for_a_while(1, longer, |_, _| 0).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::BadInput); // refused before any thread starts
 /// ```
 pub const MAX_WINDOW: Duration = Duration::from_secs(10);
 

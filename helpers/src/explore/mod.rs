@@ -95,7 +95,13 @@ pub use sample::{MAX_RUNS, Samples, Scheduler};
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::explore::MAX_PROGRAM_THREADS, 8);
+/// use lab::explore::{MAX_PROGRAM_THREADS, Program};
+///
+/// let mut p = Program::new().shared("x", 0);
+/// for i in 0..=MAX_PROGRAM_THREADS {
+///     p = p.thread(&format!("T{i}"), ["x = 1"]);
+/// }
+/// assert_eq!(p.explore().unwrap_err().kind(), lab::ErrorKind::Limit);
 /// ```
 pub const MAX_PROGRAM_THREADS: usize = 8;
 /// The most steps one thread of a [`Program`] may have, `repeat` blocks unrolled.
