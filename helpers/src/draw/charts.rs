@@ -42,7 +42,7 @@ pub struct Bars {
     unit: String,
     bars: Vec<Bar>,
     pub(super) notes: Vec<String>,
-    error: FirstError,
+    pub(super) error: FirstError,
     pub(super) width: Option<u32>,
     axis_max: Option<f64>,
 }
@@ -161,12 +161,6 @@ impl Bars {
             Some(bar) => bar.annotation = Some(text.into()),
             None => self.missing_bar("annotate"),
         }
-        self
-    }
-
-    /// Shows `e` instead of the chart.
-    pub(crate) fn fail(mut self, e: Error) -> Bars {
-        self.error.keep(e);
         self
     }
 
@@ -430,7 +424,7 @@ pub struct Lines {
     y_label: String,
     series: Vec<Series>,
     pub(super) notes: Vec<String>,
-    error: FirstError,
+    pub(super) error: FirstError,
     pub(super) width: Option<u32>,
 }
 
@@ -521,12 +515,6 @@ impl Lines {
         points: impl IntoIterator<Item = (f64, f64)>,
     ) -> Lines {
         self.push(name.into(), points.into_iter().collect(), true)
-    }
-
-    /// Shows `e` instead of the chart.
-    pub(crate) fn fail(mut self, e: Error) -> Lines {
-        self.error.keep(e);
-        self
     }
 
     fn push(mut self, name: String, points: Vec<(f64, f64)>, reference: bool) -> Lines {

@@ -381,7 +381,8 @@ chart_output!(
 /// - `width`: every chart but the wait-for graph (a `width: Option<u32>` field), with
 ///   `width_setting()` for [`render_alone`].
 /// - `title`: charts whose title is optional (`title: Option<String>`).
-/// - `note`: charts with notes under them (`notes: Vec<String>`).
+/// - `note`: charts with notes under them (`notes: Vec<String>`), which also carry the
+///   first error of their builder (`error: FirstError`) and can be told to `fail`.
 macro_rules! setters {
     (width: $($t:ty => $make:literal),+) => {$(
         impl $t {
@@ -432,6 +433,13 @@ macro_rules! setters {
             /// ```
             pub fn note(mut self, note: impl Into<String>) -> $t {
                 self.notes.push(note.into());
+                self
+            }
+
+            /// Shows `e` instead of the chart (a bench or an exploration whose numbers
+            /// could not be had).
+            pub(crate) fn fail(mut self, e: Error) -> $t {
+                self.error.keep(e);
                 self
             }
         }
