@@ -223,6 +223,11 @@ pub(crate) use shown_in_cells;
 /// children. `hovers` are regions with a tooltip each (a span, a bar, a message),
 /// added on top of the drawing as transparent shapes with a `<title>`. Done once here
 /// because plotters writes neither.
+///
+/// Where it shows: JupyterLab (4.x) puts an `image/svg+xml` output in an `<img>`, so
+/// in a live notebook the text/plain summary next to it is what a screen reader gets
+/// and the hover titles do not pop up; they do wherever the SVG is inlined or opened
+/// (the static site's HTML, a saved `.svg` in a browser tab).
 pub(crate) fn describe_svg(svg: &str, summary: &str, hovers: &[Hover]) -> String {
     let Some(open_end) = svg
         .find("<svg")
