@@ -224,10 +224,11 @@ pub(crate) use shown_in_cells;
 /// added on top of the drawing as transparent shapes with a `<title>`. Done once here
 /// because plotters writes neither.
 ///
-/// Where it shows: JupyterLab (4.x) puts an `image/svg+xml` output in an `<img>`, so
-/// in a live notebook the text/plain summary next to it is what a screen reader gets
-/// and the hover titles do not pop up; they do wherever the SVG is inlined or opened
-/// (the static site's HTML, a saved `.svg` in a browser tab).
+/// Where it shows: JupyterLab (4.x) puts an `image/svg+xml` output in an `<img>`, and
+/// so does nbconvert's HTML (the static site: a base64 `<img>` without `alt`), so there
+/// the text/plain summary beside the image is what a screen reader can get and hover
+/// titles do not pop up. They do wherever the SVG itself is in the page or opened on
+/// its own (a saved `.svg` in a browser tab, an HTML page that inlines it).
 pub(crate) fn describe_svg(svg: &str, summary: &str, hovers: &[Hover]) -> String {
     let Some(open_end) = svg
         .find("<svg")
