@@ -14,7 +14,7 @@
 #                    serving it; no setup (the image has done it)
 #   ./lab.sh rehearse [--learners 1,2,4,8] [--notebooks 00-start-here,08-when-to-use-what]
 #                    for instructors: a JupyterHub on this machine with simulated learners,
-#                    then a capacity table (tools/room/rehearse.py; installs JupyterHub into
+#                    then a capacity table (python -m tools.room.rehearse; installs JupyterHub into
 #                    .venv/ and its proxy with npm into tools/room/, on first use)
 #   ./lab.sh rehearse --hub-url URL --token T
 #                    the same on the hub you will teach on (needs only .venv/ here)
@@ -194,7 +194,7 @@ run_tests() {
     setup_hub  # also what the setup test checks: `setup hub`, as the image runs it
     if [ "$(uname -s)" = Linux ] && command -v npm >/dev/null; then
         setup_proxy
-        "$VENV/bin/python" tools/room/rehearse.py --learners 1,2
+        "$VENV/bin/python" -m tools.room.rehearse --learners 1,2
     else
         say "skipped the room rehearsal: it needs Linux (it reads /proc) and npm (JupyterHub's proxy)"
     fi
@@ -266,17 +266,17 @@ case "${1:-}" in
         case " $* " in
             *" -h "* | *" --help "*)
                 # Help without installing anything (the script's help needs only Python).
-                exec python3 tools/room/rehearse.py --help ;;
+                exec python3 -m tools.room.rehearse --help ;;
             *" --hub-url "* | *" --hub-url="*)
                 # An existing hub: no local hub, proxy or kernel to install, only the Python
                 # environment the script runs in.
                 setup_python
-                exec "$VENV/bin/python" tools/room/rehearse.py "$@" ;;
+                exec "$VENV/bin/python" -m tools.room.rehearse "$@" ;;
         esac
         setup
         setup_hub
         setup_proxy
-        exec "$VENV/bin/python" tools/room/rehearse.py "$@"
+        exec "$VENV/bin/python" -m tools.room.rehearse "$@"
         ;;
     *)
         echo "usage: ./lab.sh start | test | setup [hub] | site | rehearse [--help] | singleuser" >&2

@@ -35,6 +35,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
 from tools import series
+from tools.evcxr import panic_in
 from tools.execute import execute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +50,8 @@ def run_cell(client, code: str) -> float:
     def hook(msg):
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
-        elif msg["msg_type"] == "stream" and "panicked at" in msg["content"]["text"]:
-            errors.append(msg["content"]["text"])
+        elif msg["msg_type"] == "stream" and panic_in(msg["content"]["text"]):
+            errors.append(panic_in(msg["content"]["text"]))
 
     t = time.monotonic()
     client.execute_interactive(code, timeout=900, output_hook=hook)

@@ -18,12 +18,16 @@ Any failure is one line naming the route: `RouteBroke("image CMD: ...")`.
 
 The token is given to the server through JUPYTER_TOKEN and its runtime files go to a fresh
 JUPYTER_RUNTIME_DIR, so the command line stays exactly the route's. Used by
-tools/test_start.py and tools/image/rehearse_build.py; run alone:
+tools/test_start.py and tools/image/rehearse_build.py; the room rehearsal uses its settings
+check. Run alone, from the repository's root:
 
-    .venv/bin/python tools/start_check.py -- ./lab.sh start --no-browser
+    .venv/bin/python -m tools.start_check -- ./lab.sh start --no-browser
+
+Standard library only at import (the room rehearsal's --help runs with any Python).
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -36,6 +40,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tools.evcxr import panic_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP_CELL = (ROOT / "tools" / "setup_cell.rs").read_text()
@@ -229,7 +235,7 @@ def check_route(route: str, cmd: list[str], cwd: Path = ROOT, env: dict | None =
                     status, printed = asyncio.run(_run_cell(ws, token, SETUP_CELL, cell_limit_s))
                 except RouteBroke as e:
                     raise broke(str(e)) from None
-                if status != "ok" or "panicked at" in printed or "lab answers" not in printed:
+                if status != "ok" or panic_in(printed) or "lab answers" not in printed:
                     first = next((ln for ln in printed.splitlines() if ln.strip()), "no output")
                     raise broke(f"the setup cell failed ({status}): {first[:200]}")
                 timings["kernel_s"] = time.monotonic() - t1
@@ -246,15 +252,15 @@ def check_route(route: str, cmd: list[str], cwd: Path = ROOT, env: dict | None =
 
 
 def main(argv: list[str]) -> int:
-    if "--" not in argv:
-        print("usage: start_check.py [--route NAME] [--ip IP] -- COMMAND...", file=sys.stderr)
-        return 2
-    i = argv.index("--")
-    opts, cmd = argv[:i], argv[i + 1:]
-    route = opts[opts.index("--route") + 1] if "--route" in opts else " ".join(cmd)
-    ip = opts[opts.index("--ip") + 1] if "--ip" in opts else None
+    p = argparse.ArgumentParser(prog="python -m tools.start_check", description=__doc__.split("\n\n")[0],
+                                usage="%(prog)s [--route NAME] [--ip IP] -- COMMAND...")
+    p.add_argument("--route", metavar="NAME", help="what its messages call the route (default: the command)")
+    p.add_argument("--ip", metavar="IP", help="the address the server must listen on")
+    p.add_argument("command", nargs="+", metavar="COMMAND", help="the route's command, after --")
+    args = p.parse_args(argv)
+    route = args.route or " ".join(args.command)
     try:
-        t = check_route(route, cmd, expect_ip=ip)
+        t = check_route(route, args.command, expect_ip=args.ip)
     except RouteBroke as e:
         print(f"[lab] route broke: {e}", file=sys.stderr)
         return 1

@@ -1,6 +1,6 @@
-"""The room rehearsal's own logic (tools/room/rehearse.py). The rehearsal itself runs a real
-hub with real learners in `./lab.sh test` (step 4); these check its input, its errors and its
-table, and drive a hub that is already running through --hub-url, as an instructor would."""
+"""The room rehearsal's own logic (tools/room/). The rehearsal itself runs a real hub with real
+learners in `./lab.sh test` (step 4); these check its input, its errors and its table, and
+drive a hub that is already running through --hub-url, as an instructor would."""
 from __future__ import annotations
 
 import http.server
@@ -14,18 +14,20 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "room"))
-import rehearse  # noqa: E402
+from tools.kernel import launcher
+from tools.room import PROXY, VENV_BIN, rehearse
+from tools.room.hub import ROOT, Hub, free_port
+from tools.room.report import Setup, report
 
-SCRIPT = Path(rehearse.__file__)
 ENV = {k: v for k, v in os.environ.items() if k not in ("LAB_HUB_TOKEN", "LAB_KERNEL_SLOTS")}
 
 
-def rehearsal(*args: str, timeout: float = 60, out: Path | None = None) -> subprocess.CompletedProcess:
-    """The script as ./lab.sh runs it; its table goes to `out`, never to the instructor's report."""
+def rehearsal(*args: str, timeout: float = 60, out: Path | None = None, python: tuple = (sys.executable,)
+              ) -> subprocess.CompletedProcess:
+    """The rehearsal as ./lab.sh runs it; its table goes to `out`, never to the instructor's report."""
     out = out or Path(os.devnull)
-    return subprocess.run([sys.executable, str(SCRIPT), *args, "--out", str(out)], capture_output=True,
-                          text=True, timeout=timeout, env=ENV)
+    return subprocess.run([*python, "-m", "tools.room.rehearse", *args, "--out", str(out)], capture_output=True,
+                          text=True, timeout=timeout, env=ENV, cwd=ROOT)
 
 
 @pytest.mark.parametrize("args, says", [
@@ -60,8 +62,16 @@ def test_the_hub_address_is_taken_from_what_an_instructor_pastes(pasted, address
     assert rehearse.hub_address(pasted) == address
 
 
-def free_port() -> int:
-    return rehearse.free_port()
+def test_its_help_and_argument_errors_need_only_the_standard_library():
+    """./lab.sh rehearse --help runs it with any python3, before anything is installed:
+    -S leaves out every installed package, the project's too."""
+    run = rehearsal("--help", python=(sys.executable, "-S"))
+    assert run.returncode == 0, run.stderr
+    assert "usage: ./lab.sh rehearse" in run.stdout and "--hub-url URL" in run.stdout
+    run = rehearsal("--learners", "two", python=(sys.executable, "-S"))
+    assert run.returncode == 2 and "takes numbers like 1,2,4,8" in run.stderr, run.stderr
+    run = rehearsal("--learners", "1", python=(sys.executable, "-S"))
+    assert run.returncode == 2 and "the rehearsal's Python packages are missing" in run.stderr, run.stderr
 
 
 def test_an_unreachable_hub_is_one_line():
@@ -100,13 +110,12 @@ def row(n, run_med, mem_max, run_max=None):
 
 
 def local(notebooks=("00-start-here",)):
-    return rehearse.Setup("a local JupyterHub 6.1.1 on 127.0.0.1", list(notebooks), machine="m", cores=2,
-                          prep="prep: 5 s")
+    return Setup("a local JupyterHub 6.1.1 on 127.0.0.1", list(notebooks), machine="m", cores=2, prep="prep: 5 s")
 
 
 def test_the_capacity_is_the_largest_room_within_twice_alone():
     rows = [row(1, 10.0, 2**30), row(2, 12.0, 2**30), row(4, 19.9, 2**30), row(8, 41.0, 2**31)]
-    text = rehearse.report(rows, local())
+    text = report(rows, local())
     assert "up to 2.0 learners per core" in text  # 4 learners on 2 cores: 19.9 s ≤ 2 × 10 s
     assert "plan 3,072 MiB of memory per learner (the largest sampled peak, 2,048 MiB, × 1.5)" in text
     assert text.count("\n| ") == 1 + len(rows)  # the header and one line per room
@@ -115,16 +124,16 @@ def test_the_capacity_is_the_largest_room_within_twice_alone():
 
 def test_a_noisy_larger_room_does_not_lift_the_capacity_past_one_that_failed():
     rows = [row(1, 10.0, 2**30), row(2, 25.0, 2**30), row(4, 19.0, 2**30)]
-    assert "up to 0.5 learners per core" in rehearse.report(rows, local())
+    assert "up to 0.5 learners per core" in report(rows, local())
 
 
 def test_the_slowest_learner_decides_not_the_median():
     rows = [row(1, 10.0, 2**30), row(2, 12.0, 2**30), row(4, 18.0, 2**30, run_max=23.0)]
-    assert "up to 1.0 learners per core" in rehearse.report(rows, local())
+    assert "up to 1.0 learners per core" in report(rows, local())
 
 
 def test_the_table_says_which_notebooks_were_run_and_which_only_waited():
-    text = rehearse.report([row(1, 50.0, 2**31)], local(["00-start-here", "08-when-to-use-what"]))
+    text = report([row(1, 50.0, 2**31)], local(["00-start-here", "08-when-to-use-what"]))
     assert ("Each learner opened 00-start-here and 08-when-to-use-what at once (a kernel each, as 2 tabs), "
             "ran 00-start-here top to bottom and left its kernel open, then all of them pressed Run All on "
             "08-when-to-use-what at once") in text
@@ -133,9 +142,9 @@ def test_the_table_says_which_notebooks_were_run_and_which_only_waited():
 
 
 def test_a_remote_hub_says_memory_was_not_measured():
-    setup = rehearse.Setup("the JupyterHub 6.1.1 at https://hub.example.org", ["00-start-here"],
-                           prep="prep: none", server_version="2.21.1")
-    text = rehearse.report([row(1, 10.0, None), row(4, 15.0, None)], setup)
+    setup = Setup("the JupyterHub 6.1.1 at https://hub.example.org", ["00-start-here"],
+                  prep="prep: none", server_version="2.21.1")
+    text = report([row(1, 10.0, None), row(4, 15.0, None)], setup)
     lines = [ln for ln in text.splitlines() if ln.startswith("| 1 ") or ln.startswith("| 4 ")]
     assert len(lines) == 2
     for line in lines:
@@ -153,7 +162,7 @@ def can_run_a_hub() -> str | None:
     """Why a real hub cannot run here, or None."""
     if not Path("/proc/self/smaps_rollup").exists():
         return "not Linux"
-    if not rehearse.PROXY.exists() or not (rehearse.VENV_BIN / "jupyterhub").exists():
+    if not PROXY.exists() or not (VENV_BIN / "jupyterhub").exists():
         return "JupyterHub or its proxy is not installed (./lab.sh rehearse installs them)"
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     try:
@@ -171,11 +180,11 @@ def running_hub(tmp_path_factory):
     if why:
         pytest.skip(why)
     weak = uuid.uuid4().hex
-    hub = rehearse.Hub(tmp_path_factory.mktemp("hub"), uuid.uuid4().hex[:12], extra_config="\n".join([
+    hub = Hub(tmp_path_factory.mktemp("hub"), uuid.uuid4().hex[:12], extra_config="\n".join([
         f"c.JupyterHub.services.append({{'name': 'weak', 'api_token': {weak!r}}})",
         "c.JupyterHub.load_roles.append({'name': 'weak', 'services': ['weak'], 'scopes': ['read:users']})",
     ]))
-    hub.start(rehearse.launcher.slots_root())
+    hub.start(launcher.slots_root())
     try:
         deadline = time.time() + 60
         while time.time() < deadline and not hub_answers(hub):
