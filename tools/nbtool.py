@@ -31,6 +31,7 @@ the shortest solution's lines (less its comment line) at 3/min + its measured se
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
 import sys
@@ -116,6 +117,25 @@ def images(nb) -> int:
     )
 
 
+SVG_IMG = re.compile(r'<img\b([^>]*?)\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"([^>]*)>')
+ALT = re.compile(r'\s*\balt="[^"]*"')
+
+
+def alt_texts(html: str) -> str:
+    """nbconvert embeds each SVG figure as an <img> with no useful alt text ("No description
+    has been provided for this image"); each gets the one-line description the figure
+    carries (its root's aria-label), for screen readers and for a page whose images do
+    not load."""
+    def add(m: re.Match) -> str:
+        svg = base64.b64decode(m.group(2)).decode("utf-8", "replace")
+        label = re.search(r'<svg\b[^>]*\baria-label="([^"]*)"', svg)
+        if label is None:
+            return m.group(0)
+        before, after = ALT.sub("", m.group(1)), ALT.sub("", m.group(3))
+        return f'<img{before} alt="{label.group(1)}" src="data:image/svg+xml;base64,{m.group(2)}"{after}>'
+    return SVG_IMG.sub(add, html)
+
+
 def build_site(out: Path, execute_first: bool) -> list[tuple[str, int]]:
     """Writes out/NN-name.html for every notebook and out/index.html; returns (page, figures)."""
     from nbconvert import HTMLExporter
@@ -135,6 +155,7 @@ def build_site(out: Path, execute_first: bool) -> list[tuple[str, int]]:
             save_executed(path, nb)
         nb = nbformat.read(executed, as_version=4)
         html, _ = exporter.from_notebook_node(nb)
+        html = alt_texts(html)
         # Links between notebooks and to the contents point at the site's own pages.
         html = re.sub(r'href="(\d\d-[\w-]+)\.ipynb', r'href="\1.html', html)
         html = html.replace('href="../README.md#the-series"', 'href="index.html"')

@@ -6,6 +6,7 @@ takes the files in name order), so CI builds the site without running anything t
 from __future__ import annotations
 
 import os
+import re
 
 import nbformat
 import pytest
@@ -33,4 +34,7 @@ def test_the_site_has_every_notebook_and_every_figure(tmp_path):
         # charts all start `<svg width="100%"` (PHN2ZyB3aWR0aD0iMTAwJSI in base64).
         shown = html.count('src="data:image/svg+xml;base64,PHN2ZyB3aWR0aD0iMTAwJSI') + html.count('src="data:image/png')
         assert shown >= figures, f"{stem}: {figures} figures in the notebook, {shown} in the page"
+        figures_shown = re.findall(r'<img\b[^>]*src="data:image/svg\+xml;base64,PHN2ZyB3aWR0aD0iMTAwJSI[^>]*>', html)
+        blind = [img for img in figures_shown if 'alt="No description' in img or ' alt="' not in img]
+        assert not blind, f"{stem}: {len(blind)} of {len(figures_shown)} figures have no alt text from their description"
         assert ".ipynb\"" not in html.replace("kernelspec", ""), f"{stem}: a link still points at a notebook"
