@@ -122,10 +122,45 @@ let wrong = my_crawl(silent_w.addr, work, FETCHERS, page_limit, &Recorder::new()
 check(&wrong, &Recorder::new(), &silent_w, None);
 """
 
+CAPPED_TOO_HIGH = """
+/// Wrong: a cap, but at twice FETCHERS.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = (fetchers, limit);
+    let mut lane = rec.lane("crawler");
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            while tasks.len() < 2 * FETCHERS {
+                let Some(path) = frontier.pop_front() else { break };
+                tasks.spawn(fetch(addr, path));
+            }
+            let Some(Ok(page)) = tasks.join_next().await else { break };
+            let parsed = lane.span(Kind::Compute, "parse", || parse(page, work));
+            for link in &parsed.links {
+                if seen.insert(link.clone()) { frontier.push_back(link.clone()); }
+            }
+            report.add(&parsed);
+        }
+        report
+    })
+}
+""" + HEALTHY
+
+# Right, though recorded its own way: parses on rayon, on a lane moved into each job.
+RAYON_OWN_LANE = parse_elsewhere(
+    "let (tx, rx) = oneshot::channel();\n"
+    '                    let mut lane = rec.lane("parser");\n'
+    '                    rayon::spawn(move || { let _ = tx.send(lane.span(Kind::Compute, "parse", || parse(page, work))); });\n'
+    "                    rx.await.unwrap()")
+
 WRONG = {
     "no cap on pages in flight": (NO_CAP, ["✘ exercise 1"], ["✔ exercise 1"]),
     "parses on spawn_blocking": (SPAWN_BLOCKING, [], ["✔ exercise 2"]),
     "a thread per parse": (THREAD_PER_PAGE, [], ["✔ exercise 2"]),
+    "a cap at twice FETCHERS": (CAPPED_TOO_HIGH, ["✘ exercise 1"], ["✔ exercise 1"]),
+    "right: rayon, its own lane names": (RAYON_OWN_LANE, [], ["✘"]),
     "a fetch left running": (LEAK, ["of your crawl's tasks were still running after it returned", "✘ exercise 3"],
                              ["✔ exercise 3"]),
 }
