@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, Axes, FONT, Hovers, LegendSwatch, Panel, draw_legend, draw_notes, draw_title, drawing,
-    series_colour, shorten, text_width,
+    legend_height, series_colour, shorten, text_width,
 };
 use crate::error::{Error, ErrorKind, FirstError, Result};
 use crate::show::three_digits;
@@ -577,13 +577,16 @@ impl Panel for Lines {
     }
 
     fn height(&self, width: u32, _: Axes) -> u32 {
-        (width as f64 * 0.42) as u32 + 34 + 24 + super::notes_height(&self.notes, width)
+        let legend = legend_height(self.series.iter().map(|s| s.name.as_str()), width);
+        (width as f64 * 0.42) as u32 + 34 + legend + super::notes_height(&self.notes, width)
     }
 
     fn draw(&self, area: &Area, _: Axes, hovers: &mut Hovers) -> Result<()> {
         let (top, rest) = area.split_vertically(34);
         draw_title(&top, &self.title, 18.5)?;
-        let (legend_area, rest) = rest.split_vertically(24);
+        let width = area.dim_in_pixel().0;
+        let legend_h = legend_height(self.series.iter().map(|s| s.name.as_str()), width);
+        let (legend_area, rest) = rest.split_vertically(legend_h);
         let mut colour_index = 0;
         let colours: Vec<RGBColor> = self
             .series

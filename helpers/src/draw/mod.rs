@@ -36,8 +36,8 @@ pub use timeline::Timeline;
 pub(crate) use axes::{KeyAxis, axis_number, nice_step};
 pub(crate) use figure::Panel;
 pub(crate) use parts::{
-    Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title, message_tip,
-    notes_height, on_image, some_names, span_tip,
+    Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title,
+    legend_height, message_tip, notes_height, on_image, some_names, span_tip,
 };
 pub(crate) use style::{
     Area, DEFAULT_WIDTH, FONT, drawing, kind_colour, kind_text_colour, series_colour, shorten,

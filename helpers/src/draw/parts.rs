@@ -134,11 +134,42 @@ pub(crate) fn draw_dashed(
         .map_err(drawing)
 }
 
-/// Draws a row of legend entries (colour box + name) on `area`, left to right.
+/// The height of one row of legend entries, in pixels.
+pub(crate) const LEGEND_ROW: u32 = 24;
+
+/// Where each legend entry goes on an area `width` pixels wide: left to right, and on to a
+/// new row when the next entry would cross the right edge. Returns (x, row) per entry.
+fn legend_places<'a>(names: impl IntoIterator<Item = &'a str>, width: u32) -> Vec<(i32, u32)> {
+    let (mut x, mut row) = (12i32, 0u32);
+    let mut places = Vec::new();
+    for name in names {
+        let w = 19 + text_width(name, 15.0) as i32 + 14;
+        if x > 12 && x + w - 14 > width as i32 - 8 {
+            (x, row) = (12, row + 1);
+        }
+        places.push((x, row));
+        x += w;
+    }
+    places
+}
+
+/// How many pixels of height a legend of these names needs at `width`: one row, or more
+/// when the names do not fit side by side.
+pub(crate) fn legend_height<'a>(names: impl IntoIterator<Item = &'a str>, width: u32) -> u32 {
+    let rows = legend_places(names, width)
+        .last()
+        .map_or(0, |&(_, row)| row)
+        + 1;
+    rows * LEGEND_ROW
+}
+
+/// Draws legend entries (colour box + name) on `area`, left to right, in as many rows as
+/// its width needs ([`legend_height`] says how tall to make the area).
 pub(crate) fn draw_legend(area: &Area, entries: &[(String, LegendSwatch)]) -> Result<()> {
-    let mut x = 12i32;
-    let y = 5i32;
-    for (name, swatch) in entries {
+    let width = area.dim_in_pixel().0;
+    let places = legend_places(entries.iter().map(|(name, _)| name.as_str()), width);
+    for ((name, swatch), &(x, row)) in entries.iter().zip(&places) {
+        let y = 5 + (row * LEGEND_ROW) as i32;
         match swatch {
             LegendSwatch::Box(c) => {
                 area.draw(&Rectangle::new([(x, y + 1), (x + 14, y + 13)], c.filled()))
@@ -179,7 +210,6 @@ pub(crate) fn draw_legend(area: &Area, entries: &[(String, LegendSwatch)]) -> Re
             (FONT, 15).into_font(),
         ))
         .map_err(drawing)?;
-        x += 19 + text_width(name, 15.0) as i32 + 14;
     }
     Ok(())
 }
@@ -246,3 +276,41 @@ pub(crate) fn notes_height(notes: &[String], width: u32) -> u32 {
 }
 
 pub(crate) const NOTE_LINE: u32 = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_legend_too_wide_for_one_row_wraps_and_stays_inside_its_width() {
+        let names = [
+            "real threads, one pair per run",
+            "real threads, released together",
+            "random (explorer)",
+            "PCT 2 (explorer)",
+            "shuttle check_random",
+            "shuttle check_pct 2",
+        ];
+        let places = legend_places(names, 960);
+        assert!(
+            places.last().unwrap().1 >= 1,
+            "six long names should need a second row"
+        );
+        for (name, &(x, _)) in names.iter().zip(&places) {
+            let right = x + 19 + text_width(name, 15.0) as i32;
+            assert!(
+                right <= 960 - 8,
+                "{name} ends at {right}, past the right edge"
+            );
+        }
+        assert_eq!(
+            legend_height(names, 960),
+            LEGEND_ROW * (places.last().unwrap().1 + 1)
+        );
+        assert_eq!(
+            legend_height(["a", "b"], 960),
+            LEGEND_ROW,
+            "short legends keep one row"
+        );
+    }
+}
