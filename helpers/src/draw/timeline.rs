@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, FONT, Hovers, KeyAxis, LegendSwatch, Panel, arrowhead, draw_legend, draw_notes,
-    draw_title, drawing, kind_colour, kind_text_colour, message_tip, shorten, span_tip, text_width,
+    draw_title, drawing, kind_colour, kind_text_colour, legend_height, message_tip, shorten,
+    span_tip, text_width,
 };
 use crate::error::{Error, Result};
 use crate::record::Recorder;
@@ -254,7 +255,9 @@ impl Panel for Timeline {
         let layout = self.layout(trace, width, axes);
         let title = if self.title.is_some() { 30 } else { 0 };
         let lanes: u32 = layout.lane_px.iter().sum();
-        title + 24 + lanes + X_AXIS_PX + 12 + super::notes_height(&layout.notes, width)
+        let entries = legend(trace, &trace.lanes()[..layout.lane_px.len()]);
+        let legend = legend_height(entries.iter().map(|(name, _)| name.as_str()), width);
+        title + legend + lanes + X_AXIS_PX + 12 + super::notes_height(&layout.notes, width)
     }
 
     fn problem(&self) -> Option<&Error> {
@@ -275,9 +278,11 @@ impl Panel for Timeline {
         }
         let lanes = &trace.lanes()[..layout.lane_px.len()];
 
-        // Legend: only the kinds that appear.
-        let (legend_area, rest) = rest.split_vertically(24);
-        draw_legend(&legend_area, &legend(trace, lanes))?;
+        // Legend: only the kinds that appear, in as many rows as the width needs.
+        let entries = legend(trace, lanes);
+        let legend_h = legend_height(entries.iter().map(|(name, _)| name.as_str()), width);
+        let (legend_area, rest) = rest.split_vertically(legend_h);
+        draw_legend(&legend_area, &entries)?;
 
         let (w, h) = rest.dim_in_pixel();
         let notes_h = super::notes_height(&layout.notes, w);
