@@ -133,7 +133,7 @@ async def _run_cell(ws_url: str, token: str, code: str, limit_s: float) -> tuple
             await ask("kernel_info_request", {})
             status, printed = await run(code)
             if status == "ok":  # the helpers are loaded and answer (the setup cell may print nothing)
-                status, more = await run('println!("lab answers: {} cores", lab::cores());')
+                status, more = await run('println!("lab answers: {} cores", lab::scenarios::cores());')
                 printed += more
             return status, printed
 

@@ -65,7 +65,7 @@ fn main() {
     } else {
         "release profile"
     };
-    println!("explorer, {build}; {}", lab::machine().one_line());
+    println!("explorer, {build}; {}", lab::bench::machine().one_line());
     for (name, program, runs) in [
         ("3 threads × 4 steps", &three_by_four, 21),
         ("4 threads × 6 steps", &four_by_six, 5),

@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use lab::{Kind, Recorder};
+use lab::{record::Recorder, trace::Kind};
 use tracing_subscriber::prelude::*;
 
 /// Runs `per_thread(events)` on `threads` threads started together; returns ns per event
@@ -92,7 +92,7 @@ fn main() {
     tracing_subscriber::registry().with(chrome).init();
 
     println!("cost per recorded event, median of {reps} runs ({events} events per thread)");
-    println!("machine: {}", lab::machine().one_line());
+    println!("machine: {}", lab::bench::machine().one_line());
     println!();
     println!(
         "{:<34} {:>10} {:>10} {:>12}",

@@ -136,7 +136,6 @@ fn main() -> lab::Result<()> {
     talk.timeline()
         .title("the same run as a timeline, with message arrows")
         .save_svg(dir.join("timeline-messages.svg"))?;
-    println!("{}", talk.trace()?.to_mermaid());
 
     // A deadlock's wait-for graph: two threads take two locks in opposite orders.
     let (watch, rec) = (LockWatch::new(), Recorder::new());

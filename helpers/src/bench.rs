@@ -14,7 +14,7 @@ use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, t
 /// # Examples
 ///
 /// ```
-/// assert!(lab::Bench::new("t").reps(lab::bench::MAX_REPS + 1).get("x").is_err());
+/// assert!(lab::bench::Bench::new("t").reps(lab::bench::MAX_REPS + 1).get("x").is_err());
 /// ```
 pub const MAX_REPS: usize = 10_000;
 /// A [`Bench`] stops repeating a variant once it has spent this long on it, and says so.
@@ -22,7 +22,12 @@ pub const MAX_REPS: usize = 10_000;
 /// # Examples
 ///
 /// ```
-/// assert!(lab::bench::TIME_BUDGET_PER_VARIANT.as_secs() >= 10);
+/// use lab::bench::TIME_BUDGET_PER_VARIANT;
+/// use std::time::Duration;
+/// // How many repetitions of a 50 ms job fit before the bench stops early:
+/// let job = Duration::from_millis(50);
+/// let fit = TIME_BUDGET_PER_VARIANT.as_secs_f64() / job.as_secs_f64();
+/// assert!(fit >= 100.0); // ask for fewer than this
 /// ```
 pub const TIME_BUDGET_PER_VARIANT: Duration = Duration::from_secs(30);
 
@@ -34,7 +39,7 @@ pub const TIME_BUDGET_PER_VARIANT: Duration = Duration::from_secs(30);
 /// # Examples
 ///
 /// ```
-/// let m = lab::machine();
+/// let m = lab::bench::machine();
 /// assert!(m.logical_cores >= 1);
 /// assert!(m.one_line().contains("cores"));
 /// ```
@@ -65,7 +70,7 @@ pub struct Machine {
 /// # Examples
 ///
 /// ```
-/// let m = lab::machine();
+/// let m = lab::bench::machine();
 /// println!("{m}"); // a small table
 /// ```
 pub fn machine() -> Machine {
@@ -149,7 +154,7 @@ impl Machine {
     /// # Examples
     ///
     /// ```
-    /// let line = lab::machine().one_line();
+    /// let line = lab::bench::machine().one_line();
     /// assert!(line.contains("opt-level"));
     /// ```
     pub fn one_line(&self) -> String {
@@ -179,7 +184,7 @@ impl Show for Machine {
         Rendering::TextOnly
     }
 }
-shown_in_cells!(Machine, "lab::machine()");
+shown_in_cells!(Machine, "lab::bench::machine()");
 
 impl fmt::Display for Machine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,7 +214,7 @@ impl fmt::Display for Machine {
 ///
 /// ```
 /// use std::time::Duration;
-/// let m = lab::Measurement::from_samples("x", vec![
+/// let m = lab::bench::Measurement::from_samples("x", vec![
 ///     Duration::from_millis(3), Duration::from_millis(1), Duration::from_millis(2),
 /// ]).unwrap();
 /// assert_eq!(m.median(), Duration::from_millis(2));
@@ -229,7 +234,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// assert!(lab::Measurement::from_samples("x", vec![]).is_err());
+    /// assert!(lab::bench::Measurement::from_samples("x", vec![]).is_err());
     /// ```
     pub fn from_samples(name: impl Into<String>, samples: Vec<Duration>) -> Result<Measurement> {
         let name = name.into();
@@ -251,7 +256,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::measure("sum", 1, || 1 + 1).unwrap();
+    /// let m = lab::bench::measure("sum", 1, || 1 + 1).unwrap();
     /// assert_eq!(m.name(), "sum");
     /// ```
     pub fn name(&self) -> &str {
@@ -263,7 +268,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::measure("sum", 4, || 1 + 1).unwrap();
+    /// let m = lab::bench::measure("sum", 4, || 1 + 1).unwrap();
     /// assert_eq!(m.samples().len(), 4);
     /// ```
     pub fn samples(&self) -> &[Duration] {
@@ -275,7 +280,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::measure("nap", 3, || std::thread::sleep(std::time::Duration::from_millis(1))).unwrap();
+    /// let m = lab::bench::measure("nap", 3, || std::thread::sleep(std::time::Duration::from_millis(1))).unwrap();
     /// assert!(m.median() >= std::time::Duration::from_millis(1));
     /// ```
     pub fn median(&self) -> Duration {
@@ -294,7 +299,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::measure("x", 3, || lab::spin(100)).unwrap();
+    /// let m = lab::bench::measure("x", 3, || lab::scenarios::spin(100)).unwrap();
     /// assert!(m.min() <= m.median());
     /// ```
     pub fn min(&self) -> Duration {
@@ -306,7 +311,7 @@ impl Measurement {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::measure("x", 3, || lab::spin(100)).unwrap();
+    /// let m = lab::bench::measure("x", 3, || lab::scenarios::spin(100)).unwrap();
     /// assert!(m.max() >= m.median());
     /// ```
     pub fn max(&self) -> Duration {
@@ -347,7 +352,7 @@ impl fmt::Display for Measurement {
 /// # Examples
 ///
 /// ```
-/// use lab::Bench;
+/// use lab::bench::Bench;
 ///
 /// let bench = Bench::new("sum 1..n").reps(3).compare(|v| {
 ///     v.add("n = 1000", || (1..=1000u64).sum::<u64>());
@@ -373,7 +378,7 @@ pub struct Bench {
 ///
 /// ```
 /// let data: Vec<u64> = (0..1000).collect();
-/// let bench = lab::Bench::new("sum").reps(2).compare(|v| {
+/// let bench = lab::bench::Bench::new("sum").reps(2).compare(|v| {
 ///     v.add("iter().sum()", || data.iter().sum::<u64>());
 ///     v.add("a for loop", || { let mut s = 0; for x in &data { s += x; } s });
 /// });
@@ -400,8 +405,8 @@ impl<'a> Variants<'a> {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).compare(|v| {
-    ///     v.add("spin 1000", || lab::spin(1000));
+    /// let bench = lab::bench::Bench::new("t").reps(1).compare(|v| {
+    ///     v.add("spin 1000", || lab::scenarios::spin(1000));
     /// });
     /// assert!(bench.get("spin 1000").is_ok());
     /// ```
@@ -423,7 +428,7 @@ impl<'a> Variants<'a> {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let bench = lab::Bench::new("t").reps(3).compare(|v| {
+    /// let bench = lab::bench::Bench::new("t").reps(3).compare(|v| {
     ///     v.add_timed("only the sum", || {
     ///         let data: Vec<u64> = (0..10_000).collect(); // not timed
     ///         let t = Instant::now();
@@ -444,7 +449,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("sorting").compare(|v| v.add("sort", || vec![3, 1, 2].sort()));
+    /// let bench = lab::bench::Bench::new("sorting").compare(|v| v.add("sort", || vec![3, 1, 2].sort()));
     /// assert_eq!(bench.measurements()[0].samples().len(), 5);
     /// ```
     pub fn new(title: impl Into<String>) -> Bench {
@@ -463,7 +468,7 @@ impl Bench {
     ///
     /// ```
     /// let mut calls = 0;
-    /// lab::Bench::new("t").warmup(3).reps(1).compare(|v| v.add("a", || calls += 1));
+    /// lab::bench::Bench::new("t").warmup(3).reps(1).compare(|v| v.add("a", || calls += 1));
     /// assert_eq!(calls, 4);
     /// ```
     pub fn warmup(mut self, runs: usize) -> Bench {
@@ -479,9 +484,9 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(2).compare(|v| v.add("a", || ()));
+    /// let bench = lab::bench::Bench::new("t").reps(2).compare(|v| v.add("a", || ()));
     /// assert_eq!(bench.get("a").unwrap().samples().len(), 2);
-    /// assert!(lab::Bench::new("t").reps(0).get("a").is_err());
+    /// assert!(lab::bench::Bench::new("t").reps(0).get("a").is_err());
     /// ```
     pub fn reps(mut self, runs: usize) -> Bench {
         match check_count("reps", runs, MAX_REPS, "try .reps(5)") {
@@ -503,7 +508,7 @@ impl Bench {
     ///
     /// ```
     /// let order = std::cell::RefCell::new(Vec::new());
-    /// let bench = lab::Bench::new("t").warmup(0).reps(2).compare(|v| {
+    /// let bench = lab::bench::Bench::new("t").warmup(0).reps(2).compare(|v| {
     ///     v.add("a", || order.borrow_mut().push('a'));
     ///     v.add("b", || order.borrow_mut().push('b'));
     /// });
@@ -524,7 +529,7 @@ impl Bench {
     ///
     /// ```
     /// let sizes = [1_000u64, 10_000, 100_000];
-    /// let bench = lab::Bench::new("spin").reps(3).sweep(&sizes, "steps", |&n| lab::spin(n));
+    /// let bench = lab::bench::Bench::new("spin").reps(3).sweep(&sizes, "steps", |&n| lab::scenarios::spin(n));
     /// assert_eq!(bench.measurements().len(), 3);
     /// assert_eq!(bench.measurements()[2].name(), "100000 steps");
     /// assert!(bench.speedups().unwrap()[2] < 1.0); // more steps, more time
@@ -620,7 +625,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).sweep(&["a", "b"], "", |_| ());
+    /// let bench = lab::bench::Bench::new("t").reps(1).sweep(&["a", "b"], "", |_| ());
     /// assert_eq!(bench.measurements().len(), 2);
     /// ```
     pub fn measurements(&self) -> &[Measurement] {
@@ -632,7 +637,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
+    /// let bench = lab::bench::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
     /// assert!(bench.get("a").is_ok());
     /// assert!(bench.get("z").unwrap_err().to_string().contains("no variant named"));
     /// ```
@@ -654,9 +659,9 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(3).compare(|v| {
-    ///     v.add("more", || lab::spin(200_000));
-    ///     v.add("less", || lab::spin(1_000));
+    /// let bench = lab::bench::Bench::new("t").reps(3).compare(|v| {
+    ///     v.add("more", || lab::scenarios::spin(200_000));
+    ///     v.add("less", || lab::scenarios::spin(1_000));
     /// });
     /// assert!(bench.speedup("more", "less").unwrap() > 1.0);
     /// ```
@@ -678,9 +683,9 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("x").reps(1).sweep(&[1000, 10], "", |&n| lab::spin(n));
+    /// let bench = lab::bench::Bench::new("x").reps(1).sweep(&[1000, 10], "", |&n| lab::scenarios::spin(n));
     /// assert_eq!(bench.speedups().unwrap()[0], 1.0);
-    /// assert!(lab::Bench::new("x").reps(0).sweep(&[1], "", |_| ()).speedups().is_err());
+    /// assert!(lab::bench::Bench::new("x").reps(0).sweep(&[1], "", |_| ()).speedups().is_err());
     /// ```
     pub fn speedups(&self) -> Result<Vec<f64>> {
         if let Some(e) = self.error.get() {
@@ -704,9 +709,9 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("work").reps(1).compare(|v| {
-    ///     v.add("1 thread", || lab::spin(1000));
-    ///     v.add("2 threads", || lab::spin(500));
+    /// let bench = lab::bench::Bench::new("work").reps(1).compare(|v| {
+    ///     v.add("1 thread", || lab::scenarios::spin(1000));
+    ///     v.add("2 threads", || lab::scenarios::spin(500));
     /// });
     /// let chart = bench.speedup_lines("threads", [1.0, 2.0]);
     /// assert!(chart.to_svg().is_ok());
@@ -752,7 +757,7 @@ impl Bench {
     /// # Examples
     ///
     /// ```
-    /// let bench = lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
+    /// let bench = lab::bench::Bench::new("t").reps(1).compare(|v| v.add("a", || ()));
     /// assert!(bench.chart().to_svg().is_ok());
     /// ```
     pub fn chart(&self) -> Bars {
@@ -808,7 +813,7 @@ impl Show for Bench {
 }
 shown_in_cells!(
     Bench,
-    r#"lab::Bench::new("t").reps(1).compare(|v| v.add("a", || ()))"#
+    r#"lab::bench::Bench::new("t").reps(1).compare(|v| v.add("a", || ()))"#
 );
 
 impl fmt::Display for Bench {
@@ -842,7 +847,7 @@ impl fmt::Display for Bench {
 /// # Examples
 ///
 /// ```
-/// if let Some(bytes) = lab::resident_memory() {
+/// if let Some(bytes) = lab::bench::resident_memory() {
 ///     assert!(bytes > 0);
 /// }
 /// ```
@@ -861,7 +866,7 @@ pub fn resident_memory() -> Option<u64> {
 /// # Examples
 ///
 /// ```
-/// let limits = lab::thread_limits();
+/// let limits = lab::bench::thread_limits();
 /// assert!(limits.to_string().contains("pids.max"));
 /// ```
 pub fn thread_limits() -> Table {
@@ -908,9 +913,9 @@ pub fn thread_limits() -> Table {
 /// # Examples
 ///
 /// ```
-/// let m = lab::measure("sum", 3, || (1..=1000u64).sum::<u64>()).unwrap();
+/// let m = lab::bench::measure("sum", 3, || (1..=1000u64).sum::<u64>()).unwrap();
 /// assert_eq!(m.samples().len(), 3);
-/// assert!(lab::measure("sum", 0, || ()).is_err());
+/// assert!(lab::bench::measure("sum", 0, || ()).is_err());
 /// ```
 pub fn measure<R>(
     name: impl Into<String>,

@@ -7,7 +7,7 @@
 //! waiting, the watch follows the chain *thread → lock it waits for → thread holding
 //! that lock → ...*; if the chain comes back to the first thread, no thread in it can ever
 //! proceed. The watch then records the cycle and tells every waiting thread to give up:
-//! their `lock` calls return [`Err(Stuck)`](Stuck), they return, their guards drop, and
+//! their `lock` calls return [`Err(LockError)`](LockError), they return, their guards drop, and
 //! the cell finishes. Detection takes microseconds after the last thread joins the cycle.
 //!
 //! A wait that lasts longer than the watch's bound (default 2 s) without a cycle (a thread
@@ -16,7 +16,7 @@
 //! Each thread must use a lane with its own name: the lane's name is the thread's name in
 //! the graph. Two threads using the same name at once would look like one thread locking
 //! twice (a false deadlock), so the watch tells them apart by their thread and refuses the
-//! second with [`Stuck::Misuse`] and a one-line message.
+//! second with [`LockError::Misuse`] and a one-line message.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -31,11 +31,25 @@ use crate::sync::Held;
 use crate::trace::{Kind, Label};
 
 /// How long a wait may last, without a cycle, before it is given up.
+///
+/// [`LockWatch::new`] uses it; [`LockWatch::with_bound`] sets another.
+///
+/// # Examples
+///
+/// ```
+/// use lab::deadlock::{DEFAULT_BOUND, LockWatch};
+/// use std::time::Duration;
+/// // A demo whose threads hold a lock for 3 s needs a longer bound than the default:
+/// let hold = Duration::from_secs(3);
+/// assert!(hold > DEFAULT_BOUND);
+/// let watch = LockWatch::with_bound(hold * 2).unwrap();
+/// let _m = watch.mutex("m", 0);
+/// ```
 pub const DEFAULT_BOUND: Duration = Duration::from_secs(2);
 
 /// Why a [`WatchedMutex::lock`] gave up instead of returning the lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Stuck {
+pub enum LockError {
     /// The watch found a cycle of threads waiting for each other.
     Deadlock(Cycle),
     /// The wait lasted longer than the watch's bound, with no cycle found.
@@ -45,21 +59,21 @@ pub enum Stuck {
     Misuse(String),
 }
 
-impl fmt::Display for Stuck {
+impl fmt::Display for LockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Stuck::Deadlock(c) => write!(f, "{c}"),
-            Stuck::TimedOut(d) => write!(
+            LockError::Deadlock(c) => write!(f, "{c}"),
+            LockError::TimedOut(d) => write!(
                 f,
                 "gave up waiting after {} (the watch's bound)",
-                crate::fmt_duration(*d)
+                crate::show::fmt_duration(*d)
             ),
-            Stuck::Misuse(why) => write!(f, "lab: {why}"),
+            LockError::Misuse(why) => write!(f, "lab: {why}"),
         }
     }
 }
 
-impl std::error::Error for Stuck {}
+impl std::error::Error for LockError {}
 
 /// A lock that gave up is an [`Error`] too, so a cell can use `?` on it in a function
 /// that returns [`lab::Result`](crate::Result). The kind says why: a deadlock, a wait
@@ -68,19 +82,19 @@ impl std::error::Error for Stuck {}
 /// # Examples
 ///
 /// ```
-/// use lab::{Error, ErrorKind, Stuck};
+/// use lab::{deadlock::LockError, Error, ErrorKind};
 /// use std::time::Duration;
 ///
-/// let e: Error = Stuck::TimedOut(Duration::from_secs(2)).into();
+/// let e: Error = LockError::TimedOut(Duration::from_secs(2)).into();
 /// assert_eq!(e.kind(), ErrorKind::TimedOut);
 /// assert_eq!(e.to_string(), "lab: gave up waiting after 2.00 s (the watch's bound)");
 /// ```
-impl From<Stuck> for Error {
-    fn from(stuck: Stuck) -> Error {
+impl From<LockError> for Error {
+    fn from(stuck: LockError) -> Error {
         match stuck {
-            Stuck::Deadlock(cycle) => Error::of(ErrorKind::Deadlock, cycle.to_string()),
-            Stuck::TimedOut(_) => Error::of(ErrorKind::TimedOut, stuck.to_string()),
-            Stuck::Misuse(why) => Error::of(ErrorKind::Misuse, why),
+            LockError::Deadlock(cycle) => Error::of(ErrorKind::Deadlock, cycle.to_string()),
+            LockError::TimedOut(_) => Error::of(ErrorKind::TimedOut, stuck.to_string()),
+            LockError::Misuse(why) => Error::of(ErrorKind::Misuse, why),
         }
     }
 }
@@ -175,7 +189,7 @@ struct Watch {
 /// gets its first lock: a deadlock, found and ended.
 ///
 /// ```
-/// use lab::{LockWatch, Recorder};
+/// use lab::{deadlock::LockWatch, record::Recorder};
 /// use std::time::Duration;
 ///
 /// let watch = LockWatch::new();
@@ -214,7 +228,7 @@ impl LockWatch {
     /// # Examples
     ///
     /// ```
-    /// assert!(lab::LockWatch::new().deadlock().is_none());
+    /// assert!(lab::deadlock::LockWatch::new().deadlock().is_none());
     /// ```
     pub fn new() -> LockWatch {
         LockWatch::with_bound(DEFAULT_BOUND).expect("the default bound is valid")
@@ -226,8 +240,8 @@ impl LockWatch {
     ///
     /// ```
     /// use std::time::Duration;
-    /// assert!(lab::LockWatch::with_bound(Duration::from_millis(100)).is_ok());
-    /// assert!(lab::LockWatch::with_bound(Duration::from_secs(3600)).is_err());
+    /// assert!(lab::deadlock::LockWatch::with_bound(Duration::from_millis(100)).is_ok());
+    /// assert!(lab::deadlock::LockWatch::with_bound(Duration::from_secs(3600)).is_err());
     /// ```
     pub fn with_bound(bound: Duration) -> Result<LockWatch> {
         if bound < Duration::from_millis(1) || bound > Duration::from_secs(60) {
@@ -235,7 +249,7 @@ impl LockWatch {
                 ErrorKind::BadInput,
                 format!(
                     "a bound of {} is outside 1 ms..=60 s: try Duration::from_secs(2)",
-                    crate::fmt_duration(bound)
+                    crate::show::fmt_duration(bound)
                 ),
             ));
         }
@@ -255,7 +269,7 @@ impl LockWatch {
     /// # Examples
     ///
     /// ```
-    /// let watch = lab::LockWatch::new();
+    /// let watch = lab::deadlock::LockWatch::new();
     /// let fork = watch.mutex("fork 0", ());
     /// assert_eq!(fork.name(), "fork 0");
     /// ```
@@ -279,7 +293,7 @@ impl LockWatch {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::LockWatch::new().deadlock(), None);
+    /// assert_eq!(lab::deadlock::LockWatch::new().deadlock(), None);
     /// ```
     pub fn deadlock(&self) -> Option<Cycle> {
         self.lock_graph().cycle.clone()
@@ -292,7 +306,7 @@ impl LockWatch {
     /// # Examples
     ///
     /// ```
-    /// let watch = lab::LockWatch::new();
+    /// let watch = lab::deadlock::LockWatch::new();
     /// let _m = watch.mutex("m", ());
     /// assert!(watch.graph().to_svg().unwrap().contains("m"));
     /// ```
@@ -329,7 +343,7 @@ impl LockWatch {
             Some(c) => format!(
                 "wait-for graph: a cycle of {} threads, found {} after start",
                 c.links.len(),
-                crate::fmt_duration(c.found_after)
+                crate::show::fmt_duration(c.found_after)
             ),
             None => "wait-for graph: no cycle".to_string(),
         };
@@ -353,9 +367,9 @@ impl LockWatch {
 ///
 /// Like `std::sync::Mutex` it owns its data, and [`lock`](WatchedMutex::lock) returns
 /// a guard. Unlike it, `lock` can fail: when the watch finds a deadlock (or the wait
-/// exceeds its bound), every waiting `lock` returns [`Stuck`] so the threads can return.
+/// exceeds its bound), every waiting `lock` returns [`LockError`] so the threads can return.
 /// It records lock-wait and lock-held spans on the caller's lane, like
-/// [`TracedMutex`](crate::TracedMutex); a wait that was given up is drawn cut short.
+/// [`TracedMutex`](crate::sync::TracedMutex); a wait that was given up is drawn cut short.
 #[derive(Debug)]
 pub struct WatchedMutex<T> {
     id: usize,
@@ -370,7 +384,7 @@ impl<T> WatchedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::LockWatch::new().mutex("fork 1", ()).name(), "fork 1");
+    /// assert_eq!(lab::deadlock::LockWatch::new().mutex("fork 1", ()).name(), "fork 1");
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -381,15 +395,15 @@ impl<T> WatchedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let watch = lab::LockWatch::new();
+    /// let watch = lab::deadlock::LockWatch::new();
     /// let m = watch.mutex("m", 5);
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("T");
     /// let mut g = m.lock(&mut lane).unwrap();
     /// *g += 1;
     /// assert_eq!(*g, 6);
     /// ```
-    pub fn lock(&self, lane: &mut Lane) -> std::result::Result<WatchedGuard<'_, T>, Stuck> {
+    pub fn lock(&self, lane: &mut Lane) -> std::result::Result<WatchedGuard<'_, T>, LockError> {
         match self.acquire(lane, None) {
             Ok(Some(g)) => Ok(g),
             Ok(None) => unreachable!("no timeout was given"),
@@ -400,15 +414,15 @@ impl<T> WatchedMutex<T> {
     /// Waits at most `timeout` for the lock: `Ok(None)` if it did not come in time (the
     /// wait is drawn cut short), so the caller can back off and retry. A timed wait ends
     /// by itself, so it is not counted in the wait-for graph and never reported as a
-    /// deadlock; it still gives up with [`Stuck`] if a deadlock elsewhere ended the demo.
+    /// deadlock; it still gives up with [`LockError`] if a deadlock elsewhere ended the demo.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
-    /// let watch = lab::LockWatch::new();
+    /// let watch = lab::deadlock::LockWatch::new();
     /// let m = watch.mutex("m", ());
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
     /// let _held = m.lock(&mut a).unwrap();
     /// let got = m.try_lock_for(&mut b, Duration::from_millis(5)).unwrap();
@@ -418,7 +432,7 @@ impl<T> WatchedMutex<T> {
         &self,
         lane: &mut Lane,
         timeout: Duration,
-    ) -> std::result::Result<Option<WatchedGuard<'_, T>>, Stuck> {
+    ) -> std::result::Result<Option<WatchedGuard<'_, T>>, LockError> {
         self.acquire(lane, Some(timeout))
     }
 
@@ -426,7 +440,7 @@ impl<T> WatchedMutex<T> {
         &self,
         lane: &mut Lane,
         timeout: Option<Duration>,
-    ) -> std::result::Result<Option<WatchedGuard<'_, T>>, Stuck> {
+    ) -> std::result::Result<Option<WatchedGuard<'_, T>>, LockError> {
         let w = &self.watch.watch;
         let me = lane.name().to_string();
         let asked = Instant::now();
@@ -435,7 +449,7 @@ impl<T> WatchedMutex<T> {
         let thread = std::thread::current().id();
         match g.owners.get(&me) {
             Some(&other) if other != thread && g.active(&me) => {
-                return Err(Stuck::Misuse(format!(
+                return Err(LockError::Misuse(format!(
                     "two threads use the lane name {me:?} with one LockWatch at the same time; \
                      give each thread a lane of its own name, e.g. rec.lane(format!(\"T{{i}}\"))"
                 )));
@@ -453,7 +467,7 @@ impl<T> WatchedMutex<T> {
                 g.waiting.remove(&me);
                 drop(g);
                 lane.record_cut(Kind::LockWait, label, asked, Instant::now());
-                return Err(Stuck::Deadlock(cycle));
+                return Err(LockError::Deadlock(cycle));
             }
             if g.locks[self.id].1.is_none() {
                 g.locks[self.id].1 = Some(me.clone());
@@ -478,7 +492,7 @@ impl<T> WatchedMutex<T> {
                 w.changed.notify_all();
                 drop(g);
                 lane.record_cut(Kind::LockWait, label, asked, Instant::now());
-                return Err(Stuck::Deadlock(cycle));
+                return Err(LockError::Deadlock(cycle));
             }
             // A timed wait ends by itself, so it cannot be part of a deadlock: only
             // untimed waits go into the wait-for graph.
@@ -503,7 +517,7 @@ impl<T> WatchedMutex<T> {
                 lane.record_cut(Kind::LockWait, label, asked, Instant::now());
                 return match timeout {
                     Some(t) if t <= w.bound => Ok(None),
-                    _ => Err(Stuck::TimedOut(waited)),
+                    _ => Err(LockError::TimedOut(waited)),
                 };
             }
             g = w
@@ -550,9 +564,9 @@ impl<T> WatchedGuard<'_, T> {
     /// # Examples
     ///
     /// ```
-    /// let watch = lab::LockWatch::new();
+    /// let watch = lab::deadlock::LockWatch::new();
     /// let m = watch.mutex("m", ());
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("T");
     /// m.lock(&mut lane).unwrap().lane().mark("eating");
     /// ```
@@ -588,7 +602,7 @@ impl<T> Drop for WatchedGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Recorder;
+    use crate::record::Recorder;
 
     /// `n` threads in a ring: thread i takes lock i, then lock i+1.
     fn ring(n: usize) -> (LockWatch, Duration, usize) {
@@ -708,7 +722,7 @@ mod tests {
         let _held = m.lock(&mut a).unwrap();
         let t = Instant::now();
         let r = m.lock(&mut b);
-        assert!(matches!(r, Err(Stuck::TimedOut(_))));
+        assert!(matches!(r, Err(LockError::TimedOut(_))));
         assert!(t.elapsed() < Duration::from_secs(1));
     }
 
@@ -724,7 +738,7 @@ mod tests {
         let g = m.lock(&mut lane2).unwrap();
         let mut lane3 = rec.lane("A");
         let again = m.lock(&mut lane3);
-        assert!(matches!(again, Err(Stuck::Deadlock(_))));
+        assert!(matches!(again, Err(LockError::Deadlock(_))));
         drop(g);
     }
 
@@ -742,7 +756,7 @@ mod tests {
                     let guard = one.lock(&mut lane);
                     held.wait(); // both threads hold their first lock now
                     // Through lab::Error: the kind says it was a misuse.
-                    let said = |e: &Stuck| {
+                    let said = |e: &LockError| {
                         let e = Error::from(e.clone());
                         format!("{:?}: {}", e.kind(), e.message())
                     };

@@ -10,7 +10,7 @@ use crate::show::{Rendering, Show, shown_in_cells};
 ///
 /// Helpers never panic on bad input: a notebook cell would print a thirty-line
 /// backtrace and still report success. They return this error instead, or, for
-/// builders such as [`Bench`](crate::Bench), keep it and show it in place of the
+/// builders such as [`Bench`](crate::bench::Bench), keep it and show it in place of the
 /// chart. It is shown (`Display`, and `Debug` too, so an `Err` shown as the last value
 /// of a cell stays readable) as one line starting with `lab: `; code that reacts to it
 /// looks at its [`kind`](Error::kind).
@@ -18,7 +18,7 @@ use crate::show::{Rendering, Show, shown_in_cells};
 /// # Examples
 ///
 /// ```
-/// use lab::{ErrorKind, Recorder};
+/// use lab::{ErrorKind, record::Recorder};
 ///
 /// let rec = Recorder::new();
 /// let err = rec.trace().unwrap_err(); // nothing was recorded yet
@@ -40,7 +40,7 @@ pub struct Error {
 /// ```
 /// use lab::ErrorKind;
 ///
-/// let err = lab::Bars::new("t").bar("a", -1.0).to_svg().unwrap_err();
+/// let err = lab::draw::Bars::new("t").bar("a", -1.0).to_svg().unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::BadInput);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,9 +66,9 @@ pub enum ErrorKind {
     Render,
     /// A job or thread the helper ran panicked (its message is printed above).
     Panicked,
-    /// Locks waited for each other in a cycle (see [`Stuck`](crate::Stuck)).
+    /// Locks waited for each other in a cycle (see [`LockError`](crate::deadlock::LockError)).
     Deadlock,
-    /// A wait lasted longer than its bound (see [`Stuck`](crate::Stuck)).
+    /// A wait lasted longer than its bound (see [`LockError`](crate::deadlock::LockError)).
     TimedOut,
     /// Anything else, such as an error a cell makes with [`Error::new`].
     Other,
@@ -110,7 +110,7 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// let err = lab::Figure::new().to_svg().unwrap_err();
+    /// let err = lab::draw::Figure::new().to_svg().unwrap_err();
     /// assert_eq!(err.kind(), lab::ErrorKind::Empty);
     /// ```
     pub fn kind(&self) -> ErrorKind {
@@ -186,8 +186,8 @@ impl std::error::Error for Error {}
 /// # Examples
 ///
 /// ```
-/// fn pool() -> lab::Result<lab::Pool> {
-///     lab::thread_pool(2)
+/// fn pool() -> lab::Result<lab::scenarios::Pool> {
+///     lab::scenarios::thread_pool(2)
 /// }
 /// assert!(pool().is_ok());
 /// ```

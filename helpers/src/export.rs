@@ -18,7 +18,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     ///
     /// let rec = Recorder::new();
     /// rec.lane("A").span(Kind::Compute, "add", || 1 + 1);
@@ -69,7 +69,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("A").mark("hello");
     /// let path = std::env::temp_dir().join("lab-doc-trace.json");
     /// rec.trace().unwrap().save_chrome_trace(&path).unwrap();

@@ -6,13 +6,13 @@
 //! drawing the result inline.
 //!
 //! ```
-//! use lab::{Kind, Recorder};
+//! use lab::prelude::*;
 //!
 //! let rec = Recorder::new();
 //! std::thread::scope(|s| {
 //!     for i in 0..2 {
 //!         let mut lane = rec.lane(format!("thread {i}"));
-//!         s.spawn(move || lane.span(Kind::Compute, "work", || lab::spin(100_000)));
+//!         s.spawn(move || lane.span(Kind::Compute, "work", || spin(100_000)));
 //!     }
 //! });
 //! let svg = rec.timeline().title("two threads").to_svg().unwrap();
@@ -22,8 +22,8 @@
 //!
 //! ## Layout
 //!
-//! Data flows one way: code runs → it records into a [`Recorder`] → the recorder becomes
-//! a [`Trace`] → the trace becomes a chart → the chart displays itself. The modules import
+//! Data flows one way: code runs → it records into a [`Recorder`](record::Recorder) → the recorder becomes
+//! a [`Trace`](trace::Trace) → the trace becomes a chart → the chart displays itself. The modules import
 //! each other the same way, never back: each uses only modules of lower layers (a test,
 //! `tests/module_graph.rs`, reads `src/`, fails on a cycle, and checks this table):
 //!
@@ -49,48 +49,63 @@
 //! `scenarios`; no module is imported back by one it imports, tests included. The root,
 //! `lib.rs`, re-exports from all of them and is used by none.)
 //!
-//! - [`show`]: the bottom layer. How numbers read ([`fmt_duration`], [`fmt_count`]), the
+//! - [`show`]: the bottom layer. How numbers read ([`fmt_duration`](show::fmt_duration), [`fmt_count`](show::fmt_count)), the
 //!   evcxr output blocks, and [`Show`](show::Show), the trait every displayable value
 //!   implements (a text summary and an SVG or HTML rendering) from which its
 //!   `evcxr_display` is made once.
-//! - [`Error`] ([`error`]): every helper that can be misused says so in one line instead of
+//! - [`Error`] (module `error`, re-exported at the root): every helper that can be misused says so in one line instead of
 //!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds"):
 //!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
-//!   ([`spin`], [`CpuWork::ms`]), called inside timed closures and spans where a `Result`
+//!   ([`spin`](scenarios::spin), [`CpuWork::ms`](scenarios::CpuWork::ms)), called inside timed closures and spans where a `Result`
 //!   would be noise: an absurd amount is capped and said so in one `lab:` line.
-//! - [`trace`]: the read side: the [`Trace`] snapshot with its lanes ([`LaneTrace`]),
-//!   [`Span`]s, [`Mark`]s and [`Message`]s (a send and its receive paired), and the
-//!   [`Kind`] of a span. What drawing and export work from; it knows nothing of how it
+//! - [`trace`]: the read side: the [`Trace`](trace::Trace) snapshot with its lanes ([`LaneTrace`](trace::LaneTrace)),
+//!   [`Span`](trace::Span)s, [`Mark`](trace::Mark)s and [`Message`](trace::Message)s (a send and its receive paired), and the
+//!   [`Kind`](trace::Kind) of a span. What drawing and export work from; it knows nothing of how it
 //!   was recorded.
-//! - [`record`]: the write side: [`Recorder`] and [`Lane`]. Recording is a clock read and
+//! - [`record`]: the write side: [`Recorder`](record::Recorder) and [`Lane`](record::Lane). Recording is a clock read and
 //!   a push into a buffer the thread owns: no lock on the hot path, and nothing lost.
 //!   (Lock guards are the exception: each one costs an atomic add and a hand-over under
-//!   a lock; see [`record`].) Reading back builds a [`Trace`] from the buffers.
-//! - [`message`]: recording a send and its receive through any channel ([`Lane::send`],
-//!   [`Lane::got`], the [`Msg`] envelope); the trace pairs them into [`Message`]s.
-//! - [`draw`]: [`Timeline`], [`Sequence`], [`Bars`], [`Lines`], [`WaitForGraph`], and
-//!   [`Figure`] to stack several in one image (evcxr shows one image per cell). SVG
+//!   a lock; see [`record`].) Reading back builds a [`Trace`](trace::Trace) from the buffers.
+//! - [`message`]: recording a send and its receive through any channel ([`Lane::send`](record::Lane::send),
+//!   [`Lane::got`](record::Lane::got), the [`Msg`](message::Msg) envelope); the trace pairs them into [`Message`](trace::Message)s.
+//! - [`draw`]: [`Timeline`](draw::Timeline), [`Sequence`](draw::Sequence), [`Bars`](draw::Bars), [`Lines`](draw::Lines), [`WaitForGraph`](draw::WaitForGraph), and
+//!   [`Figure`](draw::Figure) to stack several in one image (evcxr shows one image per cell). SVG
 //!   through plotters, described in words (a title, a description, hover titles) with a
-//!   text fallback. [`Table`] shows rows of results as an HTML table. The charts a
+//!   text fallback. [`Table`](draw::Table) shows rows of results as an HTML table. The charts a
 //!   recording draws itself as (`rec.timeline()`, `trace.sequence()`) are defined here,
 //!   so recording never depends on drawing.
-//! - [`sync`]: [`TracedMutex`], a mutex that records lock-wait and lock-held spans.
-//! - [`bench`](mod@bench): [`Bench`] (warm-up, repetitions, median and spread,
-//!   speedups; variants run round by round), the [`machine`] report that goes with every
-//!   number, [`resident_memory`] and [`thread_limits`].
-//! - [`scenarios`]: the materials of experiments: [`CpuWork`], [`spin`],
-//!   [`encode_frame`], [`for_a_while`] (threads released together, counting until told to
-//!   stop), and thread pools ([`Pool`]) and tokio runtimes a cell creates and drops. A
+//! - [`sync`]: [`TracedMutex`](sync::TracedMutex), a mutex that records lock-wait and lock-held spans.
+//! - [`bench`](mod@bench): [`Bench`](bench::Bench) (warm-up, repetitions, median and spread,
+//!   speedups; variants run round by round), the [`machine`](bench::machine) report that goes with every
+//!   number, [`resident_memory`](bench::resident_memory) and [`thread_limits`](bench::thread_limits).
+//! - [`scenarios`]: the materials of experiments: [`CpuWork`](scenarios::CpuWork), [`spin`](scenarios::spin),
+//!   [`encode_frame`](scenarios::encode_frame), [`for_a_while`](scenarios::for_a_while) (threads released together, counting until told to
+//!   stop), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
 //!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
-//! - [`explore`]: [`Program`] and [`Step`]: tiny per-thread programs in a small step
+//! - [`explore`]: [`Program`](explore::Program) and [`Step`](explore::Step): tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
 //!   graph), replays, a hand stepper, and random and PCT sampling to compare with. Split
 //!   by layer: program and language, the machine, the searches, the outcomes.
-//! - [`deadlock`]: [`LockWatch`] and [`WatchedMutex`]: locks whose deadlocks are found
+//! - [`deadlock`]: [`LockWatch`](deadlock::LockWatch) and [`WatchedMutex`](deadlock::WatchedMutex): locks whose deadlocks are found
 //!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
-//! - [`service`]: [`SlowService`], a loopback server that answers after a delay, for
+//! - [`service`]: [`SlowService`](service::SlowService), a loopback server that answers after a delay, for
 //!   experiments with real sockets.
-//! - `export`: [`Trace::to_chrome_json`] and [`Trace::save_chrome_trace`] for Perfetto.
+//! - `export`: [`Trace::to_chrome_json`](trace::Trace::to_chrome_json) and [`Trace::save_chrome_trace`](trace::Trace::save_chrome_trace) for Perfetto.
+//!
+//! ## Paths
+//!
+//! Every item has one home, the module that defines it: `lab::record::Recorder`,
+//! `lab::explore::Program`, `lab::draw::Bars`. Two conveniences, and no others:
+//!
+//! - [`prelude`]: `use lab::prelude::*;` brings in what the notebooks' cells use (the
+//!   recorder, the charts, the benches, the explorer, the runtimes and pools), rayon's
+//!   parallel iterator traits, and `Duration`/`Instant`. A name the prelude lacks is
+//!   written with its module: `lab::trace::Span`, `lab::explore::Outcome`.
+//! - The root holds what is not part of any one module: [`ready`] (the setup cell's
+//!   check), [`Error`], [`ErrorKind`] and [`Result`] (one error type for the whole
+//!   crate; `lab::Result` in a cell's signatures, never glob-imported over std's), and
+//!   the crates the lessons use ([`rayon`], [`tokio`], [`crossbeam`]), so that one
+//!   `:dep` line brings them all.
 //!
 //! ## Facts about evcxr behind the design
 //!
@@ -101,15 +116,13 @@
 //!   lives here, already compiled; the cell's own code stays short.
 //! - The last expression of a cell is displayed through its `evcxr_display` method;
 //!   every chart and report in this crate has one.
-//!
-//! The crates the lessons use are re-exported, so one `:dep` line brings them all:
-//! [`rayon`], [`tokio`], [`crossbeam`].
+
 #![deny(missing_docs)]
 
 pub mod bench;
 pub mod deadlock;
 pub mod draw;
-pub mod error;
+mod error;
 pub mod explore;
 mod export;
 pub mod message;
@@ -121,23 +134,7 @@ pub mod show;
 pub mod sync;
 pub mod trace;
 
-pub use bench::{
-    Bench, Machine, Measurement, Variants, machine, measure, resident_memory, thread_limits,
-};
-pub use deadlock::{LockWatch, Stuck, WatchedGuard, WatchedMutex};
-pub use draw::{Bars, Chart, Figure, Lines, Sequence, Table, Timeline, WaitForGraph};
 pub use error::{Error, ErrorKind, Result};
-pub use explore::{Ending, Program, Scheduler, Step};
-pub use message::Msg;
-pub use record::{Lane, Recorder, SpanGuard};
-pub use scenarios::{
-    CpuWork, Pool, Tally, cores, current_thread_runtime, encode_frame, for_a_while,
-    multi_thread_runtime, spin, thread_pool,
-};
-pub use service::SlowService;
-pub use show::{fmt_count, fmt_duration};
-pub use sync::{TracedGuard, TracedMutex};
-pub use trace::{Kind, Label, LaneTrace, Mark, Message, Span, Trace};
 
 pub use crossbeam;
 pub use rayon;
@@ -211,7 +208,7 @@ pub fn ready() -> Result<()> {
                 .to_string(),
         )
     };
-    for note in kernel_notes(no_slot.as_deref(), cores()) {
+    for note in kernel_notes(no_slot.as_deref(), scenarios::cores()) {
         println!("{note}");
     }
     Ok(())
@@ -233,12 +230,20 @@ pub fn ready() -> Result<()> {
 /// let _ = Duration::from_millis(1);
 /// ```
 pub mod prelude {
-    pub use crate::{
-        Bars, Bench, CpuWork, Ending, Figure, Kind, Lane, Lines, LockWatch, Msg, Program, Recorder,
-        Scheduler, SlowService, Step, Table, Timeline, Trace, TracedMutex, cores,
-        current_thread_runtime, encode_frame, fmt_count, fmt_duration, for_a_while, machine,
-        multi_thread_runtime, resident_memory, spin, thread_limits, thread_pool,
+    pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory, thread_limits};
+    pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
+    pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
+    pub use crate::explore::{Ending, Program, Scheduler, Step};
+    pub use crate::message::Msg;
+    pub use crate::record::{Lane, Recorder};
+    pub use crate::scenarios::{
+        CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
+        spin, thread_pool,
     };
+    pub use crate::service::SlowService;
+    pub use crate::show::{fmt_count, fmt_duration};
+    pub use crate::sync::TracedMutex;
+    pub use crate::trace::{Kind, Trace};
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
     // The crates themselves, so cells can write `tokio::spawn`, `rayon::join`, ...

@@ -6,11 +6,11 @@
 //! send with it, and records when the send was asked for and when the channel took it (the
 //! time between is how long the sender was blocked: a full bounded channel, a rendezvous).
 //! [`Lane::got`] unwraps it on the other side and records when it arrived.
-//! [`Recorder::trace`](crate::Recorder::trace) pairs the two into a
-//! [`Message`](crate::Message) (the read side, in [`record`](crate::record)).
+//! [`Recorder::trace`](crate::record::Recorder::trace) pairs the two into a
+//! [`Message`](crate::trace::Message) (the read side, in [`record`](crate::record)).
 //!
 //! ```
-//! use lab::Recorder;
+//! use lab::record::Recorder;
 //!
 //! let rec = Recorder::new();
 //! let (tx, rx) = crossbeam::channel::bounded(0); // a rendezvous, as in Go
@@ -43,8 +43,8 @@ use crate::trace::Label;
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
-/// let (tx, rx) = std::sync::mpsc::channel::<lab::Msg<&str>>();
+/// let rec = lab::record::Recorder::new();
+/// let (tx, rx) = std::sync::mpsc::channel::<lab::message::Msg<&str>>();
 /// rec.lane("A").send("greeting", "hi", |m| tx.send(m)).unwrap();
 /// let msg = rx.recv().unwrap();
 /// assert_eq!(*msg.value(), "hi"); // look without recording
@@ -63,7 +63,7 @@ impl<T> Msg<T> {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, rx) = std::sync::mpsc::channel();
     /// rec.lane("A").send("n", 7, |m| tx.send(m)).unwrap();
     /// assert_eq!(*rx.recv().unwrap().value(), 7);
@@ -82,7 +82,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, rx) = crossbeam::channel::bounded(1);
     /// let mut lane = rec.lane("producer");
     /// lane.send("job 1", 1u32, |m| tx.send(m)).unwrap();
@@ -108,8 +108,8 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
-    /// let rt = lab::current_thread_runtime().unwrap();
+    /// let rec = lab::record::Recorder::new();
+    /// let rt = lab::scenarios::current_thread_runtime().unwrap();
     /// let got = rt.block_on(async {
     ///     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     ///     let mut lane = rec.lane("A");
@@ -136,7 +136,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, rx) = std::sync::mpsc::sync_channel(0);
     /// std::thread::scope(|s| {
     ///     let mut sender = rec.lane("sender");
@@ -189,7 +189,7 @@ fn origin(shared: &Arc<Shared>) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::Recorder;
+    use crate::record::Recorder;
 
     #[test]
     fn every_message_of_n_threads_is_read_back_and_paired() {
@@ -244,7 +244,7 @@ mod tests {
     fn tokio_mpsc_and_oneshot_and_strangers() {
         let rec = Recorder::new();
         let other = Recorder::new();
-        let rt = crate::multi_thread_runtime(2).unwrap();
+        let rt = crate::scenarios::multi_thread_runtime(2).unwrap();
         rt.block_on(async {
             let (tx, mut rx) = tokio::sync::mpsc::channel(1);
             let (reply_tx, reply_rx) = tokio::sync::oneshot::channel();

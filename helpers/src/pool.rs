@@ -4,7 +4,7 @@
 //! Rayon aborts the whole process when a job panics where it cannot hand the panic back
 //! to a caller (`pool.spawn`, `spawn_fifo`, `spawn_broadcast`). In a notebook that is the
 //! kernel: evcxr starts a new one and every variable is gone, with nothing that says why.
-//! The pools from [`thread_pool`](crate::thread_pool) set rayon's `panic_handler`, so such
+//! The pools from [`thread_pool`](crate::scenarios::thread_pool) set rayon's `panic_handler`, so such
 //! a panic is caught and kept in the [`Pool`], which [`Pool::check`] turns into a
 //! [`lab::Error`](crate::Error).
 //!
@@ -12,7 +12,7 @@
 //! `JoinHandle`, as `Err(JoinError)` (`is_panic()` is true), and the runtime carries on.
 //!
 //! On the worker threads of these pools and of
-//! [`multi_thread_runtime`](crate::multi_thread_runtime), the panic message itself is one
+//! [`multi_thread_runtime`](crate::scenarios::multi_thread_runtime), the panic message itself is one
 //! line starting `lab:` (with "panicked at" in it, like Rust's own) instead of Rust's
 //! message and a thirty-line backtrace. That needs a panic hook, which is global to the
 //! process; see [`install_hook`] for why it is safe to leave in place.
@@ -38,7 +38,7 @@ const QUIET: Duration = Duration::from_millis(250);
 
 /// A rayon thread pool whose spawned jobs may panic without taking the process down.
 ///
-/// Made by [`thread_pool`](crate::thread_pool). It derefs to [`rayon::ThreadPool`], so
+/// Made by [`thread_pool`](crate::scenarios::thread_pool). It derefs to [`rayon::ThreadPool`], so
 /// `pool.install(..)`, `pool.scope(..)`, `pool.spawn(..)` and
 /// `pool.current_num_threads()` are rayon's own, and `&pool` is accepted where a
 /// `&rayon::ThreadPool` is expected.
@@ -63,7 +63,7 @@ const QUIET: Duration = Duration::from_millis(250);
 /// # Examples
 ///
 /// ```
-/// let pool = lab::thread_pool(2).unwrap();
+/// let pool = lab::scenarios::thread_pool(2).unwrap();
 /// let (tx, rx) = std::sync::mpsc::channel::<u32>();
 /// pool.spawn(move || {
 ///     let _tx = tx; // dropped when the job ends, panic or not
@@ -131,7 +131,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = lab::thread_pool(1).unwrap();
+    /// let pool = lab::scenarios::thread_pool(1).unwrap();
     /// assert!(pool.check().is_ok()); // nothing panicked
     /// pool.spawn(|| panic!("boom"));
     /// while pool.panics() == 0 { std::thread::yield_now() } // a spawned job runs later
@@ -166,7 +166,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// let pool = lab::thread_pool(1).unwrap();
+    /// let pool = lab::scenarios::thread_pool(1).unwrap();
     /// pool.scope(|s| s.spawn(|_| ())); // nothing panicked
     /// assert_eq!(pool.panics(), 0);
     /// ```
@@ -337,7 +337,7 @@ fn install_hook() {
     });
 }
 
-/// For [`multi_thread_runtime`](crate::multi_thread_runtime): the hook, installed before
+/// For [`multi_thread_runtime`](crate::scenarios::multi_thread_runtime): the hook, installed before
 /// its workers start.
 pub(crate) fn prepare_runtime() {
     install_hook();

@@ -9,8 +9,8 @@
 //! recorder under a lock, once. Reading back ([`Recorder::trace`]) collects those
 //! buffers into a [`Trace`], the immutable snapshot that drawing and export work from.
 //!
-//! One exception costs more: a lock guard from [`TracedMutex`](crate::TracedMutex) or
-//! [`WatchedMutex`](crate::WatchedMutex) records its held span on a sibling of the
+//! One exception costs more: a lock guard from [`TracedMutex`](crate::sync::TracedMutex) or
+//! [`WatchedMutex`](crate::deadlock::WatchedMutex) records its held span on a sibling of the
 //! caller's lane, so the thread can keep recording (and take other locks) while it holds
 //! one. Each guard therefore pays an atomic add, a copy of the lane's name and, when it
 //! drops, one hand-over under the recorder's lock: microseconds, not nanoseconds. Fine for
@@ -37,7 +37,17 @@ use crate::trace::{Kind, Label, LaneTrace, Mark, Message, Span, Trace};
 /// # Examples
 ///
 /// ```
-/// assert!(lab::record::MAX_RECORDS_PER_LANE >= 1_000_000);
+/// use lab::record::{MAX_RECORDS_PER_LANE, Recorder};
+/// // One mark per iteration: within the limit, every one is kept.
+/// let iterations = 10_000;
+/// assert!(iterations < MAX_RECORDS_PER_LANE);
+/// let rec = Recorder::new();
+/// let mut lane = rec.lane("loop");
+/// for _ in 0..iterations {
+///     lane.mark("tick");
+/// }
+/// drop(lane);
+/// assert_eq!(rec.trace().unwrap().mark_count(), iterations);
 /// ```
 pub const MAX_RECORDS_PER_LANE: usize = 4 << 20;
 
@@ -109,7 +119,7 @@ pub(crate) struct Shared {
 /// # Examples
 ///
 /// ```
-/// use lab::{Kind, Recorder};
+/// use lab::{record::Recorder, trace::Kind};
 ///
 /// let rec = Recorder::new();
 /// std::thread::scope(|s| {
@@ -143,7 +153,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// assert!(rec.trace().is_err()); // nothing recorded yet
     /// ```
     pub fn new() -> Recorder {
@@ -167,7 +177,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     /// use std::time::Duration;
     ///
     /// let rec = Recorder::new();
@@ -198,7 +208,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let lane = std::thread::Builder::new()
     ///     .name("loader".into())
     ///     .spawn({
@@ -227,7 +237,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     ///
     /// let rec = Recorder::new();
     /// assert!(rec.trace().is_err()); // nothing yet
@@ -251,7 +261,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("hello");
     /// let path = std::env::temp_dir().join("lab-doc-recorder.json");
     /// assert_eq!(rec.save_chrome_trace(&path).unwrap(), path);
@@ -272,7 +282,7 @@ impl Recorder {
 /// # Examples
 ///
 /// ```
-/// use lab::{Kind, Recorder};
+/// use lab::{record::Recorder, trace::Kind};
 ///
 /// let rec = Recorder::new();
 /// let mut lane = rec.lane("cashier");
@@ -294,7 +304,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Recorder::new().lane("a").name(), "a");
+    /// assert_eq!(lab::record::Recorder::new().lane("a").name(), "a");
     /// ```
     pub fn name(&self) -> &str {
         &self.buffer.name
@@ -305,7 +315,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("a");
     /// lane.mark("one");
     /// assert_eq!(lane.len(), 1);
@@ -319,7 +329,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// assert!(lab::Recorder::new().lane("a").is_empty());
+    /// assert!(lab::record::Recorder::new().lane("a").is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -330,7 +340,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let lane = rec.lane("a");
     /// let t0 = lane.now();
     /// assert!(t0.elapsed().as_secs() < 1);
@@ -346,7 +356,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     ///
     /// let rec = Recorder::new();
     /// let mut lane = rec.lane("a");
@@ -371,11 +381,11 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     /// use std::time::Duration;
     ///
     /// let rec = Recorder::new();
-    /// let rt = lab::current_thread_runtime().unwrap();
+    /// let rt = lab::scenarios::current_thread_runtime().unwrap();
     /// let user = rt.block_on(async {
     ///     let mut lane = rec.lane("get_user");
     ///     lane.span_async(Kind::Io, "get_user(42)", async {
@@ -412,7 +422,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     ///
     /// let rec = Recorder::new();
     /// let mut lane = rec.lane("a");
@@ -437,7 +447,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     ///
     /// let rec = Recorder::new();
     /// let mut lane = rec.lane("a");
@@ -475,7 +485,7 @@ impl Lane {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("A");
     /// lane.mark("read balance = 1000");
     /// assert_eq!(lane.len(), 1);
@@ -554,9 +564,9 @@ impl Drop for Lane {
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
+/// let rec = lab::record::Recorder::new();
 /// let mut lane = rec.lane("a");
-/// let guard = lane.enter(lab::Kind::Wait, "waiting");
+/// let guard = lane.enter(lab::trace::Kind::Wait, "waiting");
 /// drop(guard); // recorded here
 /// assert_eq!(lane.len(), 1);
 /// ```
@@ -575,9 +585,9 @@ impl SpanGuard<'_> {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("a");
-    /// let held = lane.enter(lab::Kind::LockHeld, "held");
+    /// let held = lane.enter(lab::trace::Kind::LockHeld, "held");
     /// held.end();
     /// assert_eq!(lane.len(), 1);
     /// ```
@@ -819,7 +829,7 @@ mod tests {
     #[test]
     fn a_dropped_future_leaves_a_cancelled_span() {
         let rec = Recorder::new();
-        let rt = crate::current_thread_runtime().unwrap();
+        let rt = crate::scenarios::current_thread_runtime().unwrap();
         rt.block_on(async {
             let mut lane = rec.lane("slow");
             let slow =

@@ -17,7 +17,7 @@ pub use crate::pool::Pool;
 /// # Examples
 ///
 /// ```
-/// assert!(lab::thread_pool(lab::scenarios::MAX_THREADS + 1).is_err());
+/// assert!(lab::scenarios::thread_pool(lab::scenarios::MAX_THREADS + 1).is_err());
 /// ```
 pub const MAX_THREADS: usize = 1024;
 
@@ -26,7 +26,7 @@ pub const MAX_THREADS: usize = 1024;
 /// # Examples
 ///
 /// ```
-/// assert!(lab::cores() >= 1);
+/// assert!(lab::scenarios::cores() >= 1);
 /// ```
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -41,7 +41,7 @@ pub fn cores() -> usize {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::spin(1000), lab::spin(1000)); // deterministic
+/// assert_eq!(lab::scenarios::spin(1000), lab::scenarios::spin(1000)); // deterministic
 /// ```
 #[inline(never)]
 pub fn spin(iterations: u64) -> u64 {
@@ -60,7 +60,7 @@ pub fn spin(iterations: u64) -> u64 {
 /// # Examples
 ///
 /// ```
-/// let work = lab::CpuWork::calibrate();
+/// let work = lab::scenarios::CpuWork::calibrate();
 /// let t = std::time::Instant::now();
 /// work.ms(5.0);
 /// // about 5 ms on an idle core (more if the core is shared)
@@ -76,7 +76,12 @@ pub struct CpuWork {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::scenarios::MAX_WORK_MS, 60_000.0);
+/// use lab::scenarios::{CpuWork, MAX_WORK_MS};
+/// // Ask for a piece of work that fits: a tenth of a millisecond per item, 1 000 items.
+/// let (per_item, items) = (0.1, 1_000.0);
+/// assert!(per_item * items <= MAX_WORK_MS);
+/// let work = CpuWork::calibrate();
+/// let _checksum = work.ms(per_item);
 /// ```
 pub const MAX_WORK_MS: f64 = 60_000.0;
 
@@ -88,7 +93,7 @@ impl CpuWork {
     /// # Examples
     ///
     /// ```
-    /// let work = lab::CpuWork::calibrate();
+    /// let work = lab::scenarios::CpuWork::calibrate();
     /// assert!(work.iterations_per_ms() > 0);
     /// ```
     pub fn calibrate() -> CpuWork {
@@ -111,8 +116,8 @@ impl CpuWork {
     /// # Examples
     ///
     /// ```
-    /// let work = lab::CpuWork::calibrate();
-    /// assert_eq!(work.ms(1.0), lab::spin(work.iterations_per_ms()));
+    /// let work = lab::scenarios::CpuWork::calibrate();
+    /// assert_eq!(work.ms(1.0), lab::scenarios::spin(work.iterations_per_ms()));
     /// ```
     pub fn iterations_per_ms(&self) -> u64 {
         self.iterations_per_ms
@@ -125,7 +130,7 @@ impl CpuWork {
     /// # Examples
     ///
     /// ```
-    /// let work = lab::CpuWork::calibrate();
+    /// let work = lab::scenarios::CpuWork::calibrate();
     /// let a = work.ms(0.5);
     /// assert_eq!(a, work.ms(0.5)); // the same work every time
     /// ```
@@ -147,7 +152,11 @@ impl CpuWork {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::scenarios::FRAME_WIDTH % 8, 0); // whole 8×8 blocks
+/// use lab::scenarios::{FRAME_HEIGHT, FRAME_WIDTH};
+/// // Pixels per second, the figure a video encoder is judged by:
+/// let frames_per_second = 30.0;
+/// let pixels = (FRAME_WIDTH * FRAME_HEIGHT) as f64 * frames_per_second;
+/// assert!(pixels > 1e6);
 /// ```
 pub const FRAME_WIDTH: usize = 320;
 /// Height of a synthetic video frame, in pixels.
@@ -155,7 +164,10 @@ pub const FRAME_WIDTH: usize = 320;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::scenarios::FRAME_HEIGHT % 8, 0); // whole 8×8 blocks
+/// use lab::scenarios::{FRAME_HEIGHT, FRAME_WIDTH};
+/// // Both sides are whole 8×8 blocks, the unit the encoder transforms:
+/// let blocks = (FRAME_WIDTH / 8) * (FRAME_HEIGHT / 8);
+/// assert_eq!(blocks * 64, FRAME_WIDTH * FRAME_HEIGHT);
 /// ```
 pub const FRAME_HEIGHT: usize = 176;
 
@@ -167,8 +179,8 @@ pub const FRAME_HEIGHT: usize = 176;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::encode_frame(7), lab::encode_frame(7));
-/// assert_ne!(lab::encode_frame(7), lab::encode_frame(8));
+/// assert_eq!(lab::scenarios::encode_frame(7), lab::scenarios::encode_frame(7));
+/// assert_ne!(lab::scenarios::encode_frame(7), lab::scenarios::encode_frame(8));
 /// ```
 // Matrix arithmetic reads best with indices.
 #[allow(clippy::needless_range_loop)]
@@ -237,7 +249,7 @@ pub fn encode_frame(index: u32) -> u64 {
 /// # Examples
 ///
 /// ```
-/// let rt = lab::current_thread_runtime().unwrap();
+/// let rt = lab::scenarios::current_thread_runtime().unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// let failed = rt.block_on(async { tokio::spawn(async { panic!("oops") }).await });
 /// assert!(failed.unwrap_err().is_panic());
@@ -264,15 +276,20 @@ pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime> {
 /// # Examples
 ///
 /// ```
-/// let rt = lab::multi_thread_runtime(2).unwrap();
+/// let rt = lab::scenarios::multi_thread_runtime(2).unwrap();
 /// assert_eq!(rt.block_on(async { 6 * 7 }), 42);
 /// let failed = rt.block_on(async { tokio::spawn(async { panic!("oops") }).await });
 /// assert!(failed.unwrap_err().is_panic());
 /// assert_eq!(rt.block_on(async { 2 + 2 }), 4); // still running
-/// assert!(lab::multi_thread_runtime(0).is_err());
+/// assert!(lab::scenarios::multi_thread_runtime(0).is_err());
 /// ```
 pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
-    let workers = check_count("workers", workers, MAX_THREADS, "try lab::cores()")?;
+    let workers = check_count(
+        "workers",
+        workers,
+        MAX_THREADS,
+        "try lab::scenarios::cores()",
+    )?;
     let next = std::sync::atomic::AtomicUsize::new(0);
     crate::pool::prepare_runtime();
     tokio::runtime::Builder::new_multi_thread()
@@ -289,7 +306,7 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
 
 /// A rayon thread pool with exactly `threads` threads (rayon itself reads 0 as "one per
 /// core", a surprise in a lesson, so 0 is an error here). Run work on it with
-/// `pool.install(|| ...)`; [`Recorder::thread_lane`](crate::Recorder::thread_lane)
+/// `pool.install(|| ...)`; [`Recorder::thread_lane`](crate::record::Recorder::thread_lane)
 /// names its threads `worker 0`, `worker 1`, ...
 ///
 /// The [`Pool`] derefs to a `rayon::ThreadPool`. Unlike a pool built with rayon's
@@ -302,16 +319,21 @@ pub fn multi_thread_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
 /// ```
 /// use rayon::prelude::*;
 ///
-/// let pool = lab::thread_pool(2).unwrap();
+/// let pool = lab::scenarios::thread_pool(2).unwrap();
 /// let sum: u64 = pool.install(|| (1..=100u64).into_par_iter().sum());
 /// assert_eq!(sum, 5050);
 /// pool.spawn(|| panic!("a bad job")); // one line on stderr, no abort
 /// while pool.panics() == 0 { std::thread::yield_now() }
 /// assert!(pool.check().unwrap_err().to_string().contains("a bad job"));
-/// assert!(lab::thread_pool(0).is_err());
+/// assert!(lab::scenarios::thread_pool(0).is_err());
 /// ```
 pub fn thread_pool(threads: usize) -> Result<Pool> {
-    let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
+    let threads = check_count(
+        "threads",
+        threads,
+        MAX_THREADS,
+        "try lab::scenarios::cores()",
+    )?;
     Pool::build(threads)
 }
 
@@ -323,7 +345,7 @@ pub fn thread_pool(threads: usize) -> Result<Pool> {
 /// ```
 /// use std::sync::atomic::Ordering;
 /// use std::time::Duration;
-/// let tally = lab::for_a_while(2, Duration::from_millis(5), |_, stop| {
+/// let tally = lab::scenarios::for_a_while(2, Duration::from_millis(5), |_, stop| {
 ///     let mut n = 0;
 ///     while !stop.load(Ordering::Relaxed) { n += 1; }
 ///     n
@@ -364,7 +386,7 @@ impl Tally {
 /// use std::time::Duration;
 ///
 /// let longer = MAX_WINDOW + Duration::from_millis(1);
-/// let err = lab::for_a_while(1, longer, |_, _| 0).unwrap_err();
+/// let err = lab::scenarios::for_a_while(1, longer, |_, _| 0).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::BadInput); // refused before any thread starts
 /// ```
 pub const MAX_WINDOW: Duration = Duration::from_secs(10);
@@ -381,13 +403,13 @@ pub const MAX_WINDOW: Duration = Duration::from_secs(10);
 /// use std::sync::atomic::{AtomicU64, Ordering};
 /// use std::time::Duration;
 /// let total = AtomicU64::new(0);
-/// let tally = lab::for_a_while(2, Duration::from_millis(5), |_, stop| {
+/// let tally = lab::scenarios::for_a_while(2, Duration::from_millis(5), |_, stop| {
 ///     let mut n = 0;
 ///     while !stop.load(Ordering::Relaxed) { total.fetch_add(1, Ordering::Relaxed); n += 1; }
 ///     n
 /// }).unwrap();
 /// assert_eq!(total.into_inner(), tally.done); // nothing lost
-/// assert!(lab::for_a_while(0, Duration::from_millis(5), |_, _| 0).is_err());
+/// assert!(lab::scenarios::for_a_while(0, Duration::from_millis(5), |_, _| 0).is_err());
 /// ```
 pub fn for_a_while(
     threads: usize,
@@ -402,7 +424,12 @@ fn together(
     window: Duration,
     body: &(dyn Fn(usize, &AtomicBool) -> u64 + Sync),
 ) -> Result<Tally> {
-    let threads = check_count("threads", threads, MAX_THREADS, "try lab::cores()")?;
+    let threads = check_count(
+        "threads",
+        threads,
+        MAX_THREADS,
+        "try lab::scenarios::cores()",
+    )?;
     if window.is_zero() || window > MAX_WINDOW {
         return Err(Error::of(
             ErrorKind::BadInput,
@@ -489,7 +516,7 @@ mod tests {
     fn thread_counts_are_checked() {
         assert_eq!(
             thread_pool(0).unwrap_err().to_string(),
-            "lab: threads must be at least 1 (got 0): try lab::cores()"
+            "lab: threads must be at least 1 (got 0): try lab::scenarios::cores()"
         );
         assert_eq!(thread_pool(0).unwrap_err().kind(), ErrorKind::BadInput);
         let kind = |e: Error| e.kind();

@@ -38,6 +38,15 @@ fn listen_on_loopback(backlog: u32) -> std::io::Result<std::net::TcpListener> {
 }
 
 /// The longest delay a [`SlowService`] accepts: longer would only make cells hang.
+///
+/// # Examples
+///
+/// ```
+/// use lab::service::{MAX_DELAY, SlowService};
+/// use std::time::Duration;
+/// let err = SlowService::start(MAX_DELAY + Duration::from_millis(1)).unwrap_err();
+/// assert_eq!(err.kind(), lab::ErrorKind::Limit);
+/// ```
 pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// A loopback service that answers each request after a fixed delay.
@@ -51,9 +60,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 /// use std::time::Duration;
 /// use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 ///
-/// let service = lab::SlowService::start(Duration::from_millis(20)).unwrap();
+/// let service = lab::service::SlowService::start(Duration::from_millis(20)).unwrap();
 /// assert!(service.addr().ip().is_loopback());
-/// let rt = lab::current_thread_runtime().unwrap();
+/// let rt = lab::scenarios::current_thread_runtime().unwrap();
 /// let reply = rt.block_on(async {
 ///     let mut conn = tokio::net::TcpStream::connect(service.addr()).await.unwrap();
 ///     conn.write_all(b"user 42\n").await.unwrap();
@@ -81,9 +90,9 @@ impl SlowService {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let service = lab::SlowService::start(Duration::from_millis(5)).unwrap();
+    /// let service = lab::service::SlowService::start(Duration::from_millis(5)).unwrap();
     /// assert_ne!(service.addr().port(), 0);
-    /// assert!(lab::SlowService::start(Duration::from_secs(3600)).is_err());
+    /// assert!(lab::service::SlowService::start(Duration::from_secs(3600)).is_err());
     /// ```
     pub fn start(delay: Duration) -> Result<SlowService> {
         if delay > MAX_DELAY {
@@ -91,7 +100,7 @@ impl SlowService {
                 ErrorKind::Limit,
                 format!(
                     "a delay of {} is more than the {} s this service allows: try Duration::from_millis(50)",
-                    crate::fmt_duration(delay),
+                    crate::show::fmt_duration(delay),
                     MAX_DELAY.as_secs()
                 ),
             ));
@@ -134,7 +143,7 @@ impl SlowService {
     /// # Examples
     ///
     /// ```
-    /// let s = lab::SlowService::start(std::time::Duration::ZERO).unwrap();
+    /// let s = lab::service::SlowService::start(std::time::Duration::ZERO).unwrap();
     /// assert_eq!(s.addr().ip(), std::net::Ipv4Addr::LOCALHOST);
     /// ```
     pub fn addr(&self) -> SocketAddr {
@@ -147,7 +156,7 @@ impl SlowService {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let s = lab::SlowService::start(Duration::from_millis(7)).unwrap();
+    /// let s = lab::service::SlowService::start(Duration::from_millis(7)).unwrap();
     /// assert_eq!(s.delay(), Duration::from_millis(7));
     /// ```
     pub fn delay(&self) -> Duration {
@@ -159,7 +168,7 @@ impl SlowService {
     /// # Examples
     ///
     /// ```
-    /// let s = lab::SlowService::start(std::time::Duration::ZERO).unwrap();
+    /// let s = lab::service::SlowService::start(std::time::Duration::ZERO).unwrap();
     /// assert_eq!(s.served(), 0);
     /// ```
     pub fn served(&self) -> u64 {
@@ -247,7 +256,7 @@ mod tests {
     fn many_requests_at_once_overlap_their_delays() {
         let delay = Duration::from_millis(100);
         let service = SlowService::start(delay).unwrap();
-        let rt = crate::current_thread_runtime().unwrap();
+        let rt = crate::scenarios::current_thread_runtime().unwrap();
         let t = std::time::Instant::now();
         let replies = rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();

@@ -47,8 +47,8 @@ pub(crate) fn time_unit(d: Duration) -> (&'static str, f64) {
 ///
 /// ```
 /// use std::time::Duration;
-/// assert_eq!(lab::fmt_duration(Duration::from_micros(12_345)), "12.3 ms");
-/// assert_eq!(lab::fmt_duration(Duration::from_nanos(850)), "850 ns");
+/// assert_eq!(lab::show::fmt_duration(Duration::from_micros(12_345)), "12.3 ms");
+/// assert_eq!(lab::show::fmt_duration(Duration::from_nanos(850)), "850 ns");
 /// ```
 pub fn fmt_duration(d: Duration) -> String {
     let (unit, per_sec) = time_unit(d);
@@ -61,8 +61,8 @@ pub fn fmt_duration(d: Duration) -> String {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::fmt_count(34_650), "34 650");
-/// assert_eq!(lab::fmt_count(999), "999");
+/// assert_eq!(lab::show::fmt_count(34_650), "34 650");
+/// assert_eq!(lab::show::fmt_count(999), "999");
 /// ```
 pub fn fmt_count(n: u64) -> String {
     let digits = n.to_string();
@@ -114,9 +114,9 @@ pub(crate) fn escape_xml(text: &str) -> String {
 /// ```
 /// use lab::show::{Rendering, Show};
 ///
-/// let table = lab::Table::new(["x"]).row([1]);
+/// let table = lab::draw::Table::new(["x"]).row([1]);
 /// assert!(matches!(table.rendering(), Rendering::Html(h) if h.contains("<td>1</td>")));
-/// let empty = lab::Bars::new("nothing yet");
+/// let empty = lab::draw::Bars::new("nothing yet");
 /// assert_eq!(
 ///     empty.rendering(),
 ///     Rendering::Problem("lab: no bars to draw: add some with .bar(label, value)".into())
@@ -146,7 +146,7 @@ pub enum Rendering {
 /// ```
 /// use lab::show::{Rendering, Show};
 ///
-/// let bars = lab::Bars::new("t").bar("a", 1.0);
+/// let bars = lab::draw::Bars::new("t").bar("a", 1.0);
 /// assert!(Show::summary(&bars).contains("a"));
 /// assert!(matches!(bars.rendering(), Rendering::Svg(svg) if svg.contains("<title>")));
 /// ```
@@ -158,7 +158,7 @@ pub trait Show {
     ///
     /// ```
     /// use lab::show::Show;
-    /// let bars = lab::Bars::new("runs").bar("fast", 1.0).bar("slow", 3.0);
+    /// let bars = lab::draw::Bars::new("runs").bar("fast", 1.0).bar("slow", 3.0);
     /// assert!(Show::summary(&bars).starts_with("runs: 2 bars: fast 1, slow 3"));
     /// ```
     fn summary(&self) -> String;
@@ -181,7 +181,7 @@ pub trait Show {
     ///
     /// ```
     /// use lab::show::Show;
-    /// lab::Table::new(["x"]).row([1]).show();
+    /// lab::draw::Table::new(["x"]).row([1]).show();
     /// ```
     fn show(&self) {
         match self.rendering() {

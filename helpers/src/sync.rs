@@ -8,7 +8,7 @@ use crate::record::Lane;
 use crate::trace::{Kind, Label};
 
 /// The recording both traced locks share ([`TracedMutex`] and
-/// [`WatchedMutex`](crate::WatchedMutex)): the wait span when the lock is got, and the
+/// [`WatchedMutex`](crate::deadlock::WatchedMutex)): the wait span when the lock is got, and the
 /// held span when it is released, on a sibling of the caller's lane (so a guard can
 /// outlive the borrow of the lane).
 #[derive(Debug)]
@@ -57,7 +57,7 @@ impl Held {
 /// # Examples
 ///
 /// ```
-/// use lab::{Recorder, TracedMutex};
+/// use lab::{record::Recorder, sync::TracedMutex};
 ///
 /// let account = TracedMutex::new("account", 1000);
 /// let rec = Recorder::new();
@@ -87,7 +87,7 @@ impl<T> TracedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::TracedMutex::new("counter", 0u64);
+    /// let m = lab::sync::TracedMutex::new("counter", 0u64);
     /// assert_eq!(m.name(), "counter");
     /// ```
     pub fn new(name: impl Into<String>, value: T) -> TracedMutex<T> {
@@ -102,7 +102,7 @@ impl<T> TracedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::TracedMutex::new("m", ()).name(), "m");
+    /// assert_eq!(lab::sync::TracedMutex::new("m", ()).name(), "m");
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -115,8 +115,8 @@ impl<T> TracedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::TracedMutex::new("m", 1);
-    /// let rec = lab::Recorder::new();
+    /// let m = lab::sync::TracedMutex::new("m", 1);
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("t");
     /// {
     ///     let mut g = m.lock(&mut lane);
@@ -142,7 +142,7 @@ impl<T> TracedMutex<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::TracedMutex::new("m", 7).into_inner(), 7);
+    /// assert_eq!(lab::sync::TracedMutex::new("m", 7).into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
         self.inner
@@ -165,8 +165,8 @@ impl<T> TracedGuard<'_, T> {
     /// # Examples
     ///
     /// ```
-    /// let m = lab::TracedMutex::new("m", ());
-    /// let rec = lab::Recorder::new();
+    /// let m = lab::sync::TracedMutex::new("m", ());
+    /// let rec = lab::record::Recorder::new();
     /// let mut lane = rec.lane("t");
     /// m.lock(&mut lane).lane().mark("got it");
     /// ```
@@ -198,7 +198,7 @@ impl<T> Drop for TracedGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Recorder;
+    use crate::record::Recorder;
 
     #[test]
     fn records_are_exact_and_holds_never_overlap_under_contention() {

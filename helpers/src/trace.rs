@@ -1,9 +1,9 @@
 //! What was recorded, read back: the [`Trace`] snapshot, its lanes of [`Span`]s and
 //! [`Mark`]s, and its [`Message`]s (each send paired with its receive).
 //!
-//! The read side of recording. A [`Recorder`](crate::Recorder) and its
-//! [`Lane`](crate::Lane)s write (module [`record`](crate::record)); reading them back with
-//! [`Recorder::trace`](crate::Recorder::trace) gives an immutable `Trace`, which drawing
+//! The read side of recording. A [`Recorder`](crate::record::Recorder) and its
+//! [`Lane`](crate::record::Lane)s write (module [`record`](crate::record)); reading them back with
+//! [`Recorder::trace`](crate::record::Recorder::trace) gives an immutable `Trace`, which drawing
 //! and export work from and never write to. This module knows nothing of how it was
 //! recorded: a trace can also be built from lanes given directly
 //! ([`Trace::from_lanes`]), for data that was not recorded live.
@@ -18,8 +18,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// # Examples
 ///
 /// ```
-/// let fixed: lab::Label = "read".into();
-/// let made: lab::Label = format!("frame {}", 3).into();
+/// let fixed: lab::trace::Label = "read".into();
+/// let made: lab::trace::Label = format!("frame {}", 3).into();
 /// assert_eq!(made, "frame 3");
 /// assert_eq!(fixed, "read");
 /// ```
@@ -30,7 +30,7 @@ pub type Label = Cow<'static, str>;
 /// # Examples
 ///
 /// ```
-/// use lab::Kind;
+/// use lab::trace::Kind;
 ///
 /// assert_eq!(Kind::LockWait.name(), "lock wait");
 /// assert_eq!(Kind::ALL.len(), 7);
@@ -59,7 +59,7 @@ impl Kind {
     /// # Examples
     ///
     /// ```
-    /// let names: Vec<&str> = lab::Kind::ALL.iter().map(|k| k.name()).collect();
+    /// let names: Vec<&str> = lab::trace::Kind::ALL.iter().map(|k| k.name()).collect();
     /// assert_eq!(names[0], "compute");
     /// ```
     pub const ALL: [Kind; 7] = [
@@ -77,7 +77,7 @@ impl Kind {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Kind::Io.name(), "sleep / I/O");
+    /// assert_eq!(lab::trace::Kind::Io.name(), "sleep / I/O");
     /// ```
     pub fn name(self) -> &'static str {
         match self {
@@ -99,8 +99,8 @@ impl Kind {
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
-/// rec.lane("a").span(lab::Kind::Compute, "add", || 1 + 1);
+/// let rec = lab::record::Recorder::new();
+/// rec.lane("a").span(lab::trace::Kind::Compute, "add", || 1 + 1);
 /// let trace = rec.trace().unwrap();
 /// let span = &trace.lanes()[0].spans[0];
 /// assert_eq!(span.label, "add");
@@ -127,7 +127,7 @@ impl Span {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use lab::{Kind, Span};
+    /// use lab::trace::{Kind, Span};
     ///
     /// let s = Span {
     ///     start: Duration::from_millis(2),
@@ -148,7 +148,7 @@ impl Span {
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
+/// let rec = lab::record::Recorder::new();
 /// rec.lane("a").mark("hello");
 /// let trace = rec.trace().unwrap();
 /// let mark = &trace.lanes()[0].marks[0];
@@ -167,10 +167,10 @@ pub struct Mark {
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
+/// let rec = lab::record::Recorder::new();
 /// rec.lane("a").mark("m");
 /// let trace = rec.trace().unwrap();
-/// let lane: &lab::LaneTrace = &trace.lanes()[0];
+/// let lane: &lab::trace::LaneTrace = &trace.lanes()[0];
 /// assert_eq!(lane.name, "a");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -189,7 +189,7 @@ pub struct LaneTrace {
 /// # Examples
 ///
 /// ```
-/// use lab::{Kind, Recorder};
+/// use lab::{record::Recorder, trace::Kind};
 ///
 /// let rec = Recorder::new();
 /// let mut a = rec.lane("A");
@@ -214,7 +214,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use lab::trace::{Kind, LaneTrace, Span, Trace};
     /// use std::time::Duration;
     ///
     /// let ms = Duration::from_millis;
@@ -257,7 +257,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("m");
     /// rec.lane("b").mark("m");
     /// assert_eq!(rec.trace().unwrap().lanes().len(), 2);
@@ -271,7 +271,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("closed").mark("m");
     /// let _open = rec.lane("open");
     /// assert!(rec.trace().unwrap().notes()[0].contains("still open"));
@@ -285,8 +285,8 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
-    /// rec.lane("a").span(lab::Kind::Io, "x", || ());
+    /// let rec = lab::record::Recorder::new();
+    /// rec.lane("a").span(lab::trace::Kind::Io, "x", || ());
     /// assert_eq!(rec.trace().unwrap().span_count(), 1);
     /// ```
     pub fn span_count(&self) -> usize {
@@ -298,7 +298,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("x");
     /// assert_eq!(rec.trace().unwrap().mark_count(), 1);
     /// ```
@@ -306,14 +306,14 @@ impl Trace {
         self.lanes.iter().map(|l| l.marks.len()).sum()
     }
 
-    /// Every message sent through [`Lane::send`](crate::Lane::send), in the order they were sent, each paired
-    /// with its receive ([`Lane::got`](crate::Lane::got)) when there was one. `from` and `to` index
+    /// Every message sent through [`Lane::send`](crate::record::Lane::send), in the order they were sent, each paired
+    /// with its receive ([`Lane::got`](crate::record::Lane::got)) when there was one. `from` and `to` index
     /// [`lanes`](Trace::lanes).
     ///
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, rx) = std::sync::mpsc::channel();
     /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
     /// a.send("hello", 42, |m| tx.send(m)).unwrap();
@@ -327,49 +327,13 @@ impl Trace {
         &self.messages
     }
 
-    /// The messages as Mermaid text (`sequenceDiagram`), to paste into Markdown that
-    /// renders Mermaid (GitHub, JupyterLab 4.1+ in a Markdown cell, many docs sites).
-    /// A message never received becomes a note on its sender.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rec = lab::Recorder::new();
-    /// let (tx, rx) = std::sync::mpsc::channel();
-    /// let (mut a, mut b) = (rec.lane("client"), rec.lane("server"));
-    /// a.send("GET /", (), |m| tx.send(m)).unwrap();
-    /// b.got(rx.recv().unwrap());
-    /// drop((a, b));
-    /// let text = rec.trace().unwrap().to_mermaid();
-    /// assert!(text.starts_with("sequenceDiagram"));
-    /// assert!(text.contains("L0->>L1: GET /"));
-    /// ```
-    pub fn to_mermaid(&self) -> String {
-        let clean = |s: &str| s.replace(['\n', ';', '#', ':'], " ");
-        let mut out = String::from("sequenceDiagram\n");
-        for (i, lane) in self.lanes.iter().enumerate() {
-            out.push_str(&format!("    participant L{i} as {}\n", clean(&lane.name)));
-        }
-        for m in &self.messages {
-            let label = clean(&m.label);
-            match m.to {
-                Some(to) => out.push_str(&format!("    L{}->>L{to}: {label}\n", m.from)),
-                None => out.push_str(&format!(
-                    "    Note right of L{}: {label} (never received)\n",
-                    m.from
-                )),
-            }
-        }
-        out
-    }
-
     /// From the trace's zero (its earliest record) to its latest record: the wall time
     /// the recorded work took.
     ///
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("only");
     /// assert_eq!(rec.trace().unwrap().wall(), std::time::Duration::ZERO);
     /// ```
@@ -392,7 +356,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, Recorder};
+    /// use lab::{record::Recorder, trace::Kind};
     /// let rec = Recorder::new();
     /// let mut lane = rec.lane("a");
     /// lane.span(Kind::Compute, "x", || ());
@@ -416,7 +380,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// use lab::{Kind, LaneTrace, Span, Trace};
+    /// use lab::trace::{Kind, LaneTrace, Span, Trace};
     /// use std::time::Duration;
     ///
     /// let ms = Duration::from_millis;
@@ -451,7 +415,7 @@ impl Trace {
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
+/// let rec = lab::record::Recorder::new();
 /// let (tx, rx) = crossbeam::channel::unbounded();
 /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
 /// a.send("x", 1, |m| tx.send(m)).unwrap();
@@ -465,11 +429,11 @@ impl Trace {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
-    /// The sending lane (an index into [`Trace::lanes`](crate::Trace::lanes)).
+    /// The sending lane (an index into [`Trace::lanes`](crate::trace::Trace::lanes)).
     pub from: usize,
     /// The receiving lane, or `None` if no lane received it (yet).
     pub to: Option<usize>,
-    /// What [`Lane::send`](crate::Lane::send) was told to call it.
+    /// What [`Lane::send`](crate::record::Lane::send) was told to call it.
     pub label: Label,
     /// When the sender asked the channel to take it.
     pub sent: Duration,
@@ -487,7 +451,7 @@ impl Message {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    /// let m = lab::trace::Message { from: 0, to: Some(1), label: "x".into(),
     ///     sent: Duration::from_millis(1), accepted: Duration::from_millis(4), received: None };
     /// assert_eq!(m.blocked(), Duration::from_millis(3));
     /// ```
@@ -503,7 +467,7 @@ impl Message {
     /// ```
     /// use std::time::Duration;
     /// let ms = Duration::from_millis;
-    /// let m = lab::Message { from: 0, to: Some(1), label: "x".into(),
+    /// let m = lab::trace::Message { from: 0, to: Some(1), label: "x".into(),
     ///     sent: ms(1), accepted: ms(1), received: Some(ms(6)) };
     /// assert_eq!(m.in_flight(), Some(ms(5)));
     /// ```

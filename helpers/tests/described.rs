@@ -5,7 +5,12 @@
 use std::time::Duration;
 
 use lab::show::{Rendering, Show};
-use lab::{Bars, Figure, Kind, LaneTrace, Lines, LockWatch, Mark, Recorder, Span, Trace};
+use lab::{
+    deadlock::LockWatch,
+    draw::{Bars, Figure, Lines},
+    record::Recorder,
+    trace::{Kind, LaneTrace, Mark, Span, Trace},
+};
 
 /// The text of every `<title>` in `svg`.
 fn titles(svg: &str) -> Vec<&str> {

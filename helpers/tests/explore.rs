@@ -18,8 +18,8 @@ fn verdicts(p: &Program) -> (Vec<Verdict>, Vec<Verdict>) {
     let all = p.explore().unwrap();
     let runs = p.sample(Scheduler::Random, 200, 1).unwrap();
     let of = |o: &lab::explore::Outcome| (o.label().to_string(), o.ending());
-    let mut a: Vec<_> = all.all().iter().map(of).collect();
-    let mut s: Vec<_> = runs.all().iter().map(of).collect();
+    let mut a: Vec<_> = all.outcomes().iter().map(of).collect();
+    let mut s: Vec<_> = runs.outcomes().iter().map(of).collect();
     a.sort();
     s.sort();
     (a, s)
@@ -87,22 +87,22 @@ fn a_lock_left_held_is_a_bug_by_what_happened_not_by_its_label() {
     let clean = Program::new().shared("ended holding", 0).thread(
         "A",
         [
-            lab::Step::lock("m"),
-            lab::Step::atomic_add("ended holding", 1),
-            lab::Step::unlock("m"),
+            lab::explore::Step::lock("m"),
+            lab::explore::Step::atomic_add("ended holding", 1),
+            lab::explore::Step::unlock("m"),
         ],
     );
     let all = clean.explore().unwrap();
-    assert_eq!(all.all()[0].label(), "ended holding = 1");
-    assert!(all.all().iter().all(|o| !o.is_bug()), "{all}");
+    assert_eq!(all.outcomes()[0].label(), "ended holding = 1");
+    assert!(all.outcomes().iter().all(|o| !o.is_bug()), "{all}");
     // ...and one that forgets to unlock is, whatever it is called.
     let forgot = Program::new()
         .shared("x", 0)
         .thread("T", ["lock m", "x = 1"]);
     let all = forgot.explore().unwrap();
-    assert_eq!(all.all()[0].label(), "x = 1 (T ended holding m)");
-    assert_eq!(all.all()[0].ending(), Ending::Finished);
-    assert!(all.all()[0].is_bug());
+    assert_eq!(all.outcomes()[0].label(), "x = 1 (T ended holding m)");
+    assert_eq!(all.outcomes()[0].ending(), Ending::Finished);
+    assert!(all.outcomes()[0].is_bug());
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn locals_read_after_a_write_still_work() {
             .shared("counter", 0)
             .thread("A", lines.iter().copied())
             .explore()
-            .map(|all| all.all()[0].label().to_string())
+            .map(|all| all.outcomes()[0].label().to_string())
     };
     assert_eq!(
         ok(&["tmp = counter", "counter = tmp + 1"]).unwrap(),
@@ -215,12 +215,12 @@ fn locals_read_after_a_write_still_work() {
     let legacy = Program::new().shared("x", 1).thread(
         "A",
         [
-            lab::Step::add(2),
-            lab::Step::read("x"),
-            lab::Step::write("x"),
+            lab::explore::Step::add(2),
+            lab::explore::Step::read("x"),
+            lab::explore::Step::write("x"),
         ],
     );
-    assert_eq!(legacy.explore().unwrap().all()[0].label(), "x = 1");
+    assert_eq!(legacy.explore().unwrap().outcomes()[0].label(), "x = 1");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! This test reads `src/`, lists every `crate::…` path each module names (its `use`
 //! lines and its inline paths, tests included; comments and doc comments left out),
-//! maps a name re-exported at the crate root (`crate::Recorder`) to the module it comes
+//! maps a name re-exported at the crate root (`crate::Error`) to the module it comes
 //! from, and fails naming the cycle if one module reaches back to itself through others.
 //! The layout it protects is drawn in the crate docs (`src/lib.rs`, "Layout").
 

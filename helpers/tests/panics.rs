@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use lab::prelude::*;
 
 /// Waits (at most 10 s) until `pool` has recorded `n` panics of spawned jobs.
-fn wait_for_panics(pool: &lab::Pool, n: usize) {
+fn wait_for_panics(pool: &lab::scenarios::Pool, n: usize) {
     let start = Instant::now();
     while pool.panics() < n {
         assert!(

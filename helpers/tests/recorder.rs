@@ -245,14 +245,14 @@ fn stacked_timelines_share_their_time_axis() {
 fn nested_spans_are_drawn_inside_their_parent_without_its_label() {
     // Work done while holding a lock: a span inside a span on one lane.
     let ms = Duration::from_millis;
-    let span = |a, b, kind, label: &'static str| lab::Span {
+    let span = |a, b, kind, label: &'static str| lab::trace::Span {
         start: ms(a),
         end: ms(b),
         kind,
         label: label.into(),
         cancelled: false,
     };
-    let lane = lab::LaneTrace {
+    let lane = lab::trace::LaneTrace {
         name: "t".into(),
         spans: vec![
             span(0, 10, Kind::LockHeld, "PARENT"),

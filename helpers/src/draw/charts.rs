@@ -27,7 +27,7 @@ struct Bar {
 /// # Examples
 ///
 /// ```
-/// use lab::Bars;
+/// use lab::draw::Bars;
 ///
 /// let bars = Bars::new("wall time")
 ///     .unit("ms")
@@ -55,7 +55,7 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("wall time").bar("a", 1.0);
+    /// let bars = lab::draw::Bars::new("wall time").bar("a", 1.0);
     /// assert!(bars.to_svg().unwrap().contains("wall time"));
     /// ```
     pub fn new(title: impl Into<String>) -> Bars {
@@ -75,7 +75,7 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("t").unit("ms").bar("a", 3.5);
+    /// let bars = lab::draw::Bars::new("t").unit("ms").bar("a", 3.5);
     /// assert!(bars.to_svg().unwrap().contains("3.50 ms"));
     /// ```
     pub fn unit(mut self, unit: impl Into<String>) -> Bars {
@@ -89,10 +89,10 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let a = lab::Bars::new("quiet").bar("0-1 ms", 3.0).axis_max(40.0);
-    /// let b = lab::Bars::new("busy").bar("0-1 ms", 40.0).axis_max(40.0);
+    /// let a = lab::draw::Bars::new("quiet").bar("0-1 ms", 3.0).axis_max(40.0);
+    /// let b = lab::draw::Bars::new("busy").bar("0-1 ms", 40.0).axis_max(40.0);
     /// assert!(a.above(b).to_svg().is_ok());
-    /// assert!(lab::Bars::new("t").bar("a", 1.0).axis_max(-1.0).to_svg().is_err());
+    /// assert!(lab::draw::Bars::new("t").bar("a", 1.0).axis_max(-1.0).to_svg().is_err());
     /// ```
     pub fn axis_max(mut self, max: f64) -> Bars {
         if max.is_finite() && max > 0.0 {
@@ -111,8 +111,8 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("t").bar("a", 1.0).bar("b", 2.0);
-    /// assert!(lab::Bars::new("t").bar("bad", -1.0).to_svg().is_err());
+    /// let bars = lab::draw::Bars::new("t").bar("a", 1.0).bar("b", 2.0);
+    /// assert!(lab::draw::Bars::new("t").bar("bad", -1.0).to_svg().is_err());
     /// assert!(bars.to_svg().is_ok());
     /// ```
     pub fn bar(mut self, label: impl Into<String>, value: f64) -> Bars {
@@ -137,7 +137,7 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("t").bar("a", 10.0).range(9.0, 12.0);
+    /// let bars = lab::draw::Bars::new("t").bar("a", 10.0).range(9.0, 12.0);
     /// assert!(bars.to_svg().is_ok());
     /// ```
     pub fn range(mut self, low: f64, high: f64) -> Bars {
@@ -153,7 +153,7 @@ impl Bars {
     /// # Examples
     ///
     /// ```
-    /// let bars = lab::Bars::new("t").bar("a", 10.0).annotate("×1.00");
+    /// let bars = lab::draw::Bars::new("t").bar("a", 10.0).annotate("×1.00");
     /// assert!(bars.to_svg().unwrap().contains("×1.00"));
     /// ```
     pub fn annotate(mut self, text: impl Into<String>) -> Bars {
@@ -408,7 +408,7 @@ static NO_BARS: std::sync::LazyLock<Error> = std::sync::LazyLock::new(|| {
 /// # Examples
 ///
 /// ```
-/// use lab::Lines;
+/// use lab::draw::Lines;
 ///
 /// let chart = Lines::new("speedup")
 ///     .x_label("threads")
@@ -441,7 +441,7 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// let chart = lab::Lines::new("speedup").series("measured", [(1.0, 1.0), (2.0, 1.9)]);
+    /// let chart = lab::draw::Lines::new("speedup").series("measured", [(1.0, 1.0), (2.0, 1.9)]);
     /// assert!(chart.to_svg().is_ok());
     /// ```
     pub fn new(title: impl Into<String>) -> Lines {
@@ -461,7 +461,7 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// let chart = lab::Lines::new("t").x_label("threads").series("a", [(1.0, 1.0)]);
+    /// let chart = lab::draw::Lines::new("t").x_label("threads").series("a", [(1.0, 1.0)]);
     /// assert!(chart.to_svg().unwrap().contains("threads"));
     /// ```
     pub fn x_label(mut self, label: impl Into<String>) -> Lines {
@@ -474,7 +474,7 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// let chart = lab::Lines::new("t").y_label("ms").series("a", [(1.0, 1.0)]);
+    /// let chart = lab::draw::Lines::new("t").y_label("ms").series("a", [(1.0, 1.0)]);
     /// assert!(chart.to_svg().unwrap().contains("ms"));
     /// ```
     pub fn y_label(mut self, label: impl Into<String>) -> Lines {
@@ -487,9 +487,9 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// let chart = lab::Lines::new("t").series("a", [(1.0, 2.0), (2.0, 3.0)]);
+    /// let chart = lab::draw::Lines::new("t").series("a", [(1.0, 2.0), (2.0, 3.0)]);
     /// assert!(chart.to_svg().is_ok());
-    /// assert!(lab::Lines::new("t").series("nan", [(f64::NAN, 1.0)]).to_svg().is_err());
+    /// assert!(lab::draw::Lines::new("t").series("nan", [(f64::NAN, 1.0)]).to_svg().is_err());
     /// ```
     pub fn series(
         self,
@@ -504,7 +504,7 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// let chart = lab::Lines::new("t")
+    /// let chart = lab::draw::Lines::new("t")
     ///     .series("measured", [(1.0, 1.0), (2.0, 1.8)])
     ///     .reference("ideal", [(1.0, 1.0), (2.0, 2.0)]);
     /// assert!(chart.to_svg().unwrap().contains("ideal"));

@@ -15,12 +15,12 @@ use crate::show::{Rendering, Show, describe_svg, shown_in_cells};
 /// Any chart, so that a [`Figure`] can stack different kinds.
 ///
 /// You rarely name this type: `Figure::with` and `above` accept a [`Timeline`],
-/// [`Bars`], [`Lines`] or a [`Recorder`](crate::Recorder) directly.
+/// [`Bars`], [`Lines`] or a [`Recorder`](crate::record::Recorder) directly.
 ///
 /// # Examples
 ///
 /// ```
-/// use lab::{Bars, Chart};
+/// use lab::draw::{Bars, Chart};
 /// let chart: Chart = Bars::new("one bar").bar("a", 1.0).into();
 /// assert!(matches!(chart, Chart::Bars(_)));
 /// ```
@@ -43,8 +43,8 @@ impl From<Timeline> for Chart {
         Chart::Timeline(t)
     }
 }
-impl From<&crate::Recorder> for Chart {
-    fn from(r: &crate::Recorder) -> Chart {
+impl From<&crate::record::Recorder> for Chart {
+    fn from(r: &crate::record::Recorder) -> Chart {
         Chart::Timeline(r.timeline())
     }
 }
@@ -107,7 +107,7 @@ impl Chart {
 /// # Examples
 ///
 /// ```
-/// use lab::{Figure, Kind, Recorder};
+/// use lab::{draw::Figure, record::Recorder, trace::Kind};
 ///
 /// let (one, two) = (Recorder::new(), Recorder::new());
 /// one.lane("a").span(Kind::Compute, "work", || ());
@@ -132,7 +132,7 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let fig = lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0));
+    /// let fig = lab::draw::Figure::new().with(lab::draw::Bars::new("t").bar("a", 1.0));
     /// assert!(fig.to_svg().is_ok());
     /// ```
     pub fn new() -> Figure {
@@ -144,7 +144,7 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let fig = lab::Figure::new().title("two charts").with(lab::Bars::new("t").bar("a", 1.0));
+    /// let fig = lab::draw::Figure::new().title("two charts").with(lab::draw::Bars::new("t").bar("a", 1.0));
     /// assert!(fig.to_svg().unwrap().contains("two charts"));
     /// ```
     pub fn title(mut self, title: impl Into<String>) -> Figure {
@@ -157,9 +157,9 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let fig = lab::Figure::new()
-    ///     .with(lab::Bars::new("first").bar("a", 1.0))
-    ///     .with(lab::Bars::new("second").bar("b", 2.0));
+    /// let fig = lab::draw::Figure::new()
+    ///     .with(lab::draw::Bars::new("first").bar("a", 1.0))
+    ///     .with(lab::draw::Bars::new("second").bar("b", 2.0));
     /// assert!(fig.to_svg().unwrap().contains("second"));
     /// ```
     pub fn with(mut self, chart: impl Into<Chart>) -> Figure {
@@ -172,7 +172,7 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let fig = lab::Figure::new().width(5).with(lab::Bars::new("t").bar("a", 1.0));
+    /// let fig = lab::draw::Figure::new().width(5).with(lab::draw::Bars::new("t").bar("a", 1.0));
     /// assert!(fig.to_svg().unwrap_err().to_string().contains("width"));
     /// ```
     pub fn width(mut self, px: u32) -> Figure {
@@ -185,7 +185,7 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let err = lab::Figure::new().to_svg().unwrap_err();
+    /// let err = lab::draw::Figure::new().to_svg().unwrap_err();
     /// assert!(err.to_string().contains("empty figure"));
     /// ```
     pub fn to_svg(&self) -> Result<String> {
@@ -255,7 +255,7 @@ impl Figure {
     /// # Examples
     ///
     /// ```
-    /// let fig = lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0));
+    /// let fig = lab::draw::Figure::new().with(lab::draw::Bars::new("t").bar("a", 1.0));
     /// assert!(fig.summary().contains("a"));
     /// ```
     pub fn summary(&self) -> String {
@@ -287,7 +287,7 @@ impl Figure {
     ///
     /// ```
     /// let path = std::env::temp_dir().join("lab-doc-figure.svg");
-    /// lab::Figure::new().with(lab::Bars::new("t").bar("a", 1.0)).save_svg(&path).unwrap();
+    /// lab::draw::Figure::new().with(lab::draw::Bars::new("t").bar("a", 1.0)).save_svg(&path).unwrap();
     /// ```
     pub fn save_svg(&self, path: impl AsRef<std::path::Path>) -> Result<std::path::PathBuf> {
         save_file(path.as_ref(), &self.to_svg()?)
@@ -303,7 +303,7 @@ impl Show for Figure {
         svg_or_problem(self.to_svg())
     }
 }
-shown_in_cells!(Figure, "lab::Figure::new()");
+shown_in_cells!(Figure, "lab::draw::Figure::new()");
 
 /// Renders one chart alone as an SVG document.
 pub(crate) fn render_alone(chart: Chart, width: Option<u32>) -> Result<String> {
@@ -360,19 +360,22 @@ macro_rules! chart_output {
         shown_in_cells!($t, $make);
     };
 }
-chart_output!(Bars, r#"lab::Bars::new("t").bar("a", 1.0)"#);
-chart_output!(Lines, r#"lab::Lines::new("t").series("a", [(1.0, 2.0)])"#);
+chart_output!(Bars, r#"lab::draw::Bars::new("t").bar("a", 1.0)"#);
+chart_output!(
+    Lines,
+    r#"lab::draw::Lines::new("t").series("a", [(1.0, 2.0)])"#
+);
 chart_output!(
     WaitForGraph,
-    r#"{ let watch = lab::LockWatch::new(); let _m = watch.mutex("m", ()); watch.graph() }"#
+    r#"{ let watch = lab::deadlock::LockWatch::new(); let _m = watch.mutex("m", ()); watch.graph() }"#
 );
 chart_output!(
     Sequence,
-    r#"{ let rec = lab::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#
+    r#"{ let rec = lab::record::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#
 );
 chart_output!(
     Timeline,
-    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#
+    r#"{ let rec = lab::record::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#
 );
 
 /// The setters several chart types share, written once. Each arm takes the types and
@@ -446,34 +449,34 @@ macro_rules! setters {
     )+};
 }
 setters!(width:
-    Timeline => r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#,
-    Sequence => r#"{ let rec = lab::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#,
-    Bars => r#"lab::Bars::new("t").bar("a", 1.0)"#,
-    Lines => r#"lab::Lines::new("t").series("a", [(1.0, 2.0)])"#
+    Timeline => r#"{ let rec = lab::record::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#,
+    Sequence => r#"{ let rec = lab::record::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#,
+    Bars => r#"lab::draw::Bars::new("t").bar("a", 1.0)"#,
+    Lines => r#"lab::draw::Lines::new("t").series("a", [(1.0, 2.0)])"#
 );
 setters!(title:
-    Timeline => r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#,
-    Sequence => r#"{ let rec = lab::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#
+    Timeline => r#"{ let rec = lab::record::Recorder::new(); rec.lane("a").mark("m"); rec.timeline() }"#,
+    Sequence => r#"{ let rec = lab::record::Recorder::new(); let (tx, _rx) = std::sync::mpsc::channel(); rec.lane("a").send("m", 1, |m| tx.send(m)).unwrap(); rec.sequence() }"#
 );
 setters!(note:
-    Bars => r#"lab::Bars::new("t").bar("a", 1.0)"#,
-    Lines => r#"lab::Lines::new("t").series("a", [(1.0, 2.0)])"#
+    Bars => r#"lab::draw::Bars::new("t").bar("a", 1.0)"#,
+    Lines => r#"lab::draw::Lines::new("t").series("a", [(1.0, 2.0)])"#
 );
 
 /// Adds `above` to every chart type: `a.above(b)` is a figure with `a` over `b`.
 macro_rules! stackable {
     ($t:ty) => {
         impl $t {
-            /// A [`Figure`](crate::Figure) with this chart above `below`.
+            /// A [`Figure`](crate::draw::Figure) with this chart above `below`.
             ///
             /// # Examples
             ///
             /// ```
-            /// let fig = lab::Bars::new("top").bar("a", 1.0).above(lab::Bars::new("bottom").bar("b", 1.0));
+            /// let fig = lab::draw::Bars::new("top").bar("a", 1.0).above(lab::draw::Bars::new("bottom").bar("b", 1.0));
             /// assert!(fig.to_svg().unwrap().contains("bottom"));
             /// ```
-            pub fn above(self, below: impl Into<$crate::Chart>) -> $crate::Figure {
-                $crate::Figure::new().with(self).with(below)
+            pub fn above(self, below: impl Into<$crate::draw::Chart>) -> $crate::draw::Figure {
+                $crate::draw::Figure::new().with(self).with(below)
             }
         }
     };
@@ -492,7 +495,7 @@ mod tests {
     fn figure_reports_the_first_problem_of_its_parts() {
         use crate::ErrorKind;
         let kind = |e: Error| e.kind();
-        let empty = crate::Recorder::new();
+        let empty = crate::record::Recorder::new();
         let err = Figure::new().with(&empty).to_svg().unwrap_err();
         assert_eq!(kind(err), ErrorKind::Empty);
         let err = Bars::new("x").bar("a", 1.0).width(5).to_svg().unwrap_err();

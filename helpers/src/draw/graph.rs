@@ -14,12 +14,12 @@ const NODE: f64 = 22.0;
 /// A wait-for graph, drawn: threads as circles, locks as squares, an arrow from a thread
 /// to the lock it waits for (dashed) and from a lock to the thread holding it (solid).
 /// The edges of a deadlock's cycle are red. Made by
-/// [`LockWatch::graph`](crate::LockWatch::graph).
+/// [`LockWatch::graph`](crate::deadlock::LockWatch::graph).
 ///
 /// # Examples
 ///
 /// ```
-/// use lab::{LockWatch, Recorder};
+/// use lab::{deadlock::LockWatch, record::Recorder};
 ///
 /// // Two threads take two locks in opposite orders: a real deadlock, found and ended.
 /// let (watch, rec) = (LockWatch::new(), Recorder::new());
@@ -31,7 +31,7 @@ const NODE: f64 = 22.0;
 ///         s.spawn(move || {
 ///             let _one = first.lock(&mut lane);
 ///             both.wait();
-///             let _two = second.lock(&mut lane); // one of them gets Err(Stuck)
+///             let _two = second.lock(&mut lane); // one of them gets Err(LockError)
 ///         });
 ///     }
 /// });
@@ -50,7 +50,7 @@ pub struct WaitForGraph {
 impl WaitForGraph {
     /// A graph from its parts: edges are `(from, to, waits_for, in_cycle)`; `waits_for`
     /// edges go thread → lock, the others lock → thread (held by). Only a
-    /// [`LockWatch`](crate::LockWatch) knows these, so only it makes graphs.
+    /// [`LockWatch`](crate::deadlock::LockWatch) knows these, so only it makes graphs.
     pub(crate) fn new(
         title: impl Into<String>,
         threads: Vec<String>,

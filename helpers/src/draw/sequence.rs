@@ -37,7 +37,7 @@ const LIFELINE: RGBColor = RGBColor(170, 170, 170);
 /// message nobody received ends in a red cross. What each lane was doing meanwhile (its
 /// spans: compute, sleep / I/O, waits, in the timeline's colours) shows as a bar along its
 /// lifeline, under the arrows, with a second legend row naming the kinds drawn. Made by
-/// [`Recorder::sequence`](crate::Recorder::sequence) or [`Trace::sequence`].
+/// [`Recorder::sequence`](crate::record::Recorder::sequence) or [`Trace::sequence`].
 ///
 /// Readable up to 20 or so lifelines; above 300 messages one in every *k* is drawn and a
 /// note says so (the trace keeps them all). Time is to scale, so a long arrow is a
@@ -46,7 +46,7 @@ const LIFELINE: RGBColor = RGBColor(170, 170, 170);
 /// # Examples
 ///
 /// ```
-/// let rec = lab::Recorder::new();
+/// let rec = lab::record::Recorder::new();
 /// let (tx, rx) = crossbeam::channel::unbounded();
 /// let (mut a, mut b) = (rec.lane("client"), rec.lane("server"));
 /// a.send("request", 1, |m| tx.send(m)).unwrap();
@@ -589,7 +589,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, rx) = crossbeam::channel::bounded(1);
     /// let (mut a, mut b) = (rec.lane("A"), rec.lane("B"));
     /// a.send("ping", 1, |m| tx.send(m)).unwrap();
@@ -608,7 +608,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// let (tx, _rx) = std::sync::mpsc::channel();
     /// rec.lane("A").send("hello", (), |m| tx.send(m)).unwrap();
     /// assert!(rec.trace().unwrap().sequence().to_svg().is_ok());
@@ -621,7 +621,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Recorder;
+    use crate::record::Recorder;
 
     fn chatty(lanes: usize, messages: usize) -> Recorder {
         let rec = Recorder::new();
@@ -654,7 +654,7 @@ mod tests {
         let rec = chatty(2, 4);
         assert!(!rec.sequence().to_svg().unwrap().contains("compute"));
         let mut lane = rec.lane("worker 0 again");
-        lane.span(crate::Kind::Compute, "crunch", || {
+        lane.span(crate::trace::Kind::Compute, "crunch", || {
             std::thread::sleep(std::time::Duration::from_millis(2))
         });
         drop(lane);

@@ -9,7 +9,7 @@ use crate::show::{Rendering, Show, escape_xml, shown_in_cells};
 /// # Examples
 ///
 /// ```
-/// use lab::Table;
+/// use lab::draw::Table;
 ///
 /// let t = Table::new(["aspect", "concurrency", "parallelism"])
 ///     .row(["cores needed", "one", "several"])
@@ -29,7 +29,7 @@ impl Table {
     /// # Examples
     ///
     /// ```
-    /// let t = lab::Table::new(["threads", "time"]);
+    /// let t = lab::draw::Table::new(["threads", "time"]);
     /// assert!(t.to_string().starts_with("threads"));
     /// ```
     pub fn new<S: ToString>(header: impl IntoIterator<Item = S>) -> Table {
@@ -44,7 +44,7 @@ impl Table {
     /// # Examples
     ///
     /// ```
-    /// let t = lab::Table::new(["a", "b"]).row(["1", "2"]).row([3, 4]);
+    /// let t = lab::draw::Table::new(["a", "b"]).row(["1", "2"]).row([3, 4]);
     /// assert_eq!(t.to_string().lines().count(), 4);
     /// ```
     pub fn row<S: ToString>(mut self, cells: impl IntoIterator<Item = S>) -> Table {
@@ -67,7 +67,7 @@ impl Table {
     /// # Examples
     ///
     /// ```
-    /// let html = lab::Table::new(["x"]).row(["<1>"]).to_html();
+    /// let html = lab::draw::Table::new(["x"]).row(["<1>"]).to_html();
     /// assert!(html.contains("<td>&lt;1&gt;</td>"));
     /// ```
     pub fn to_html(&self) -> String {
@@ -99,7 +99,7 @@ impl Show for Table {
         Rendering::Html(self.to_html())
     }
 }
-shown_in_cells!(Table, r#"lab::Table::new(["x"]).row([1])"#);
+shown_in_cells!(Table, r#"lab::draw::Table::new(["x"]).row([1])"#);
 
 impl std::fmt::Display for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

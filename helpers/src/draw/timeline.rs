@@ -37,7 +37,7 @@ const X_AXIS_PX: u32 = 42;
 /// # Examples
 ///
 /// ```
-/// use lab::{Kind, Recorder};
+/// use lab::{record::Recorder, trace::Kind};
 ///
 /// let rec = Recorder::new();
 /// let mut lane = rec.lane("A");
@@ -68,7 +68,7 @@ impl Timeline {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// assert!(rec.timeline().trace().is_err());
     /// rec.lane("a").mark("m");
     /// assert_eq!(rec.timeline().trace().unwrap().mark_count(), 1);
@@ -715,7 +715,7 @@ impl Recorder {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("hello");
     /// let svg = rec.timeline().title("one mark").to_svg().unwrap();
     /// assert!(svg.contains("one mark"));
@@ -731,7 +731,7 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// let rec = lab::Recorder::new();
+    /// let rec = lab::record::Recorder::new();
     /// rec.lane("a").mark("x");
     /// assert!(rec.trace().unwrap().timeline().to_svg().is_ok());
     /// ```
@@ -752,7 +752,7 @@ impl Show for Recorder {
 }
 shown_in_cells!(
     Recorder,
-    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("hello"); rec }"#
+    r#"{ let rec = lab::record::Recorder::new(); rec.lane("a").mark("hello"); rec }"#
 );
 
 /// A trace shows itself as its timeline.
@@ -767,5 +767,5 @@ impl Show for Trace {
 }
 shown_in_cells!(
     Trace,
-    r#"{ let rec = lab::Recorder::new(); rec.lane("a").mark("x"); rec.trace().unwrap() }"#
+    r#"{ let rec = lab::record::Recorder::new(); rec.lane("a").mark("x"); rec.trace().unwrap() }"#
 );

@@ -20,7 +20,8 @@ use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 ///     .thread("A", [Step::atomic_add("x", 1)])
 ///     .thread("B", [Step::atomic_add("x", 1)]);
 /// let all = p.explore().unwrap();
-/// assert_eq!(all.outcomes(), vec![("x = 2".to_string(), 2)]);
+/// assert_eq!(all.count("x = 2").unwrap(), 2);
+/// assert_eq!(all.outcomes().len(), 1);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Exploration {
@@ -37,8 +38,8 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0)
-    ///     .thread("A", [lab::Step::atomic_add("x", 1)]);
+    /// let p = lab::explore::Program::new().shared("x", 0)
+    ///     .thread("A", [lab::explore::Step::atomic_add("x", 1)]);
     /// assert_eq!(p.explore().unwrap().schedules(), 1);
     /// ```
     pub fn schedules(&self) -> u64 {
@@ -50,7 +51,7 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 2"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 2"]);
     /// assert_eq!(p.explore().unwrap().states(), 5); // start, A first, B first, two ends
     /// ```
     pub fn states(&self) -> usize {
@@ -62,7 +63,7 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
     /// assert!(p.explore().unwrap().took() < std::time::Duration::from_secs(1));
     /// ```
     pub fn took(&self) -> Duration {
@@ -173,7 +174,7 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["lock x", "lock y", "unlock y", "unlock x"])
+    /// let p = lab::explore::Program::new().thread("A", ["lock x", "lock y", "unlock y", "unlock x"])
     ///                            .thread("B", ["lock y", "lock x", "unlock x", "unlock y"]);
     /// let all = p.explore().unwrap();
     /// let deadlock = all.find(|o| o.ending() == lab::explore::Ending::Deadlock).unwrap();
@@ -191,27 +192,11 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 2"]);
-    /// assert_eq!(p.explore().unwrap().all().len(), 2);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 2"]);
+    /// assert_eq!(p.explore().unwrap().outcomes().len(), 2);
     /// ```
-    pub fn all(&self) -> &[Outcome] {
+    pub fn outcomes(&self) -> &[Outcome] {
         &self.outcomes
-    }
-
-    /// Every outcome's label with its count, most frequent first.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use lab::explore::{Program, Step};
-    /// let p = Program::new().shared("x", 0).thread("A", [Step::atomic_add("x", 1)]);
-    /// assert_eq!(p.explore().unwrap().outcomes(), vec![("x = 1".to_string(), 1)]);
-    /// ```
-    pub fn outcomes(&self) -> Vec<(String, u64)> {
-        self.outcomes
-            .iter()
-            .map(|o| (o.label.clone(), o.schedules))
-            .collect()
     }
 
     /// The outcomes that are deadlocks, with their counts.
@@ -264,7 +249,7 @@ impl Exploration {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0)
+    /// let p = lab::explore::Program::new().shared("x", 0)
     ///     .thread("A", ["check x == 0"]).thread("B", ["x = 1"]);
     /// let run = p.explore().unwrap().example_where(|o| o.failed()).unwrap();
     /// assert_eq!(run.rows().len(), 2);
@@ -316,7 +301,7 @@ impl Exploration {
             self.program.threads.len(),
             self.program.steps(),
             fmt_count(self.states as u64),
-            crate::fmt_duration(self.took),
+            crate::show::fmt_duration(self.took),
         ))
     }
 }
@@ -332,7 +317,7 @@ impl Show for Exploration {
 }
 shown_in_cells!(
     Exploration,
-    r#"lab::Program::new().thread("A", ["x = 1"]).explore().unwrap()"#
+    r#"lab::explore::Program::new().thread("A", ["x = 1"]).explore().unwrap()"#
 );
 
 impl fmt::Display for Exploration {
@@ -342,7 +327,7 @@ impl fmt::Display for Exploration {
             "{} schedules, {} distinct states, counted in {}",
             fmt_count(self.schedules),
             fmt_count(self.states as u64),
-            crate::fmt_duration(self.took),
+            crate::show::fmt_duration(self.took),
         )?;
         let mut s = String::new();
         for o in &self.outcomes {

@@ -109,7 +109,12 @@ pub const MAX_PROGRAM_THREADS: usize = 8;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::explore::MAX_STEPS_PER_THREAD, 64);
+/// use lab::explore::{MAX_STEPS_PER_THREAD, Program};
+/// let steps = |n: usize| vec!["x = 1"; n];
+/// let fits = Program::new().shared("x", 0).thread("A", steps(MAX_STEPS_PER_THREAD));
+/// assert!(fits.explore().is_ok());
+/// let longer = Program::new().shared("x", 0).thread("A", steps(MAX_STEPS_PER_THREAD + 1));
+/// assert_eq!(longer.explore().unwrap_err().kind(), lab::ErrorKind::Limit);
 /// ```
 pub const MAX_STEPS_PER_THREAD: usize = 64;
 /// The most distinct states [`Program::explore`] keeps (about 100 bytes each). A program
@@ -118,7 +123,16 @@ pub const MAX_STEPS_PER_THREAD: usize = 64;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::explore::MAX_STATES, 2_000_000);
+/// use lab::explore::{MAX_STATES, Program};
+/// // Eight threads of twelve steps: 13^8 ≈ 816 million combinations of positions alone.
+/// let steps: Vec<String> = (0..12).map(|i| format!("x = {i}")).collect();
+/// let mut p = Program::new().shared("x", 0);
+/// for t in 0..8 {
+///     p = p.thread(&format!("T{t}"), steps.clone());
+/// }
+/// assert!(13f64.powi(8) > MAX_STATES as f64);
+/// let refused = p.explore().unwrap_err(); // at once, with the estimate
+/// assert_eq!(refused.kind(), lab::ErrorKind::Limit);
 /// ```
 pub const MAX_STATES: usize = 2_000_000;
 

@@ -20,7 +20,7 @@ use crate::show::fmt_count;
 /// ```
 /// use lab::explore::{Ending, Program};
 /// let p = Program::new().shared("x", 0).thread("A", ["check x == 1"]);
-/// assert_eq!(p.explore().unwrap().all()[0].ending(), Ending::Failed);
+/// assert_eq!(p.explore().unwrap().outcomes()[0].ending(), Ending::Failed);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ending {
@@ -283,8 +283,8 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 3"]);
-    /// assert_eq!(p.explore().unwrap().all()[0].label(), "x = 3");
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 3"]);
+    /// assert_eq!(p.explore().unwrap().outcomes()[0].label(), "x = 3");
     /// ```
     pub fn label(&self) -> &str {
         &self.label
@@ -295,8 +295,8 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["lock m", "lock m"]);
-    /// assert_eq!(p.explore().unwrap().all()[0].ending(), lab::explore::Ending::Deadlock);
+    /// let p = lab::explore::Program::new().thread("A", ["lock m", "lock m"]);
+    /// assert_eq!(p.explore().unwrap().outcomes()[0].ending(), lab::explore::Ending::Deadlock);
     /// ```
     pub fn ending(&self) -> Ending {
         self.end.ending()
@@ -308,8 +308,8 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 1"]);
-    /// assert_eq!(p.explore().unwrap().all()[0].schedules(), 2);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]).thread("B", ["x = 1"]);
+    /// assert_eq!(p.explore().unwrap().outcomes()[0].schedules(), 2);
     /// ```
     pub fn schedules(&self) -> u64 {
         self.schedules
@@ -321,10 +321,10 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 4"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 4"]);
     /// let all = p.explore().unwrap();
-    /// assert_eq!(all.all()[0].value("x"), Some(4));
-    /// assert_eq!(all.all()[0].value("y"), None);
+    /// assert_eq!(all.outcomes()[0].value("x"), Some(4));
+    /// assert_eq!(all.outcomes()[0].value("y"), None);
     /// ```
     pub fn value(&self, var: &str) -> Option<i64> {
         self.values.iter().find(|(n, _)| n == var).map(|(_, v)| *v)
@@ -335,8 +335,8 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).shared("y", 1).thread("A", ["x = y"]);
-    /// assert_eq!(p.explore().unwrap().all()[0].values(), &[("x".to_string(), 1), ("y".to_string(), 1)]);
+    /// let p = lab::explore::Program::new().shared("x", 0).shared("y", 1).thread("A", ["x = y"]);
+    /// assert_eq!(p.explore().unwrap().outcomes()[0].values(), &[("x".to_string(), 1), ("y".to_string(), 1)]);
     /// ```
     pub fn values(&self) -> &[(String, i64)] {
         &self.values
@@ -347,7 +347,7 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0)
+    /// let p = lab::explore::Program::new().shared("x", 0)
     ///     .thread("A", ["check x == 0"]).thread("B", ["x = 1"]);
     /// let all = p.explore().unwrap();
     /// let failed = all.find(|o| o.failed()).unwrap();
@@ -362,7 +362,7 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["enter cs", "leave cs"]).thread("B", ["enter cs", "leave cs"]);
+    /// let p = lab::explore::Program::new().thread("A", ["enter cs", "leave cs"]).thread("B", ["enter cs", "leave cs"]);
     /// let all = p.explore().unwrap();
     /// assert!(all.find(|o| o.failed()).unwrap().label().contains("both in cs"));
     /// ```
@@ -376,9 +376,9 @@ impl Outcome {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["lock m"]).thread("B", ["lock m"]);
+    /// let p = lab::explore::Program::new().thread("A", ["lock m"]).thread("B", ["lock m"]);
     /// let all = p.explore().unwrap();
-    /// assert!(all.all().iter().all(|o| o.is_bug())); // one thread ends holding m
+    /// assert!(all.outcomes().iter().all(|o| o.is_bug())); // one thread ends holding m
     /// ```
     pub fn is_bug(&self) -> bool {
         self.end.is_bug()

@@ -52,7 +52,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::read("x").to_string(), "read x");
+    /// assert_eq!(lab::explore::Step::read("x").to_string(), "read x");
     /// ```
     pub fn read(var: &str) -> Step {
         Step::Read(var.to_string())
@@ -62,7 +62,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::add(5).to_string(), "local + 5");
+    /// assert_eq!(lab::explore::Step::add(5).to_string(), "local + 5");
     /// ```
     pub fn add(n: i64) -> Step {
         Step::Add(n)
@@ -72,7 +72,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::write("x").to_string(), "write x");
+    /// assert_eq!(lab::explore::Step::write("x").to_string(), "write x");
     /// ```
     pub fn write(var: &str) -> Step {
         Step::Write(var.to_string())
@@ -82,7 +82,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::lock("m").to_string(), "lock m");
+    /// assert_eq!(lab::explore::Step::lock("m").to_string(), "lock m");
     /// ```
     pub fn lock(name: &str) -> Step {
         Step::Lock(name.to_string())
@@ -92,7 +92,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::unlock("m").to_string(), "unlock m");
+    /// assert_eq!(lab::explore::Step::unlock("m").to_string(), "unlock m");
     /// ```
     pub fn unlock(name: &str) -> Step {
         Step::Unlock(name.to_string())
@@ -102,7 +102,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(lab::Step::atomic_add("x", 1).to_string(), "atomic x += 1");
+    /// assert_eq!(lab::explore::Step::atomic_add("x", 1).to_string(), "atomic x += 1");
     /// ```
     pub fn atomic_add(var: &str, n: i64) -> Step {
         Step::AtomicAdd(var.to_string(), n)
@@ -183,7 +183,7 @@ impl Program {
     /// # Examples
     ///
     /// ```
-    /// assert!(lab::Program::new().explore().is_err()); // no threads yet
+    /// assert!(lab::explore::Program::new().explore().is_err()); // no threads yet
     /// ```
     pub fn new() -> Program {
         Program::default()
@@ -196,7 +196,7 @@ impl Program {
     /// ```
     /// use lab::explore::{Program, Step};
     /// let p = Program::new().shared("x", 5).thread("A", [Step::atomic_add("x", 1)]);
-    /// assert_eq!(p.explore().unwrap().outcomes()[0].0, "x = 6");
+    /// assert_eq!(p.explore().unwrap().outcomes()[0].label(), "x = 6");
     /// ```
     pub fn shared(mut self, name: &str, start: i64) -> Program {
         if self.shared.iter().any(|(n, _)| n == name) {

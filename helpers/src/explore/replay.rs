@@ -52,7 +52,7 @@ impl Stepper {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
+    /// let p = lab::explore::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
     /// let mut you = p.stepper().unwrap();
     /// you.play(["A", "B", "A"]);
     /// let run = you.replay();
@@ -77,7 +77,7 @@ impl Stepper {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]);
     /// let mut s = p.stepper().unwrap();
     /// assert_eq!(s.step("A").unwrap().outcome(), "x = 1");
     /// assert!(s.step("A").unwrap_err().to_string().contains("finished"));
@@ -154,7 +154,7 @@ impl Stepper {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
+    /// let p = lab::explore::Program::new().thread("A", ["lock m", "unlock m"]).thread("B", ["lock m"]);
     /// let mut s = p.stepper().unwrap();
     /// s.step("A").unwrap();
     /// assert_eq!(s.can_move(), ["A"]); // B waits for m
@@ -174,7 +174,7 @@ impl Stepper {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]);
     /// assert_eq!(p.stepper().unwrap().replay().outcome(), "unfinished: x = 0");
     /// ```
     pub fn replay(&self) -> Replay {
@@ -227,7 +227,7 @@ impl Replay {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
     /// let mut you = p.stepper().unwrap();
     /// assert!(you.play(["A", "A"]).replay().refused().unwrap().contains("finished"));
     /// ```
@@ -240,7 +240,7 @@ impl Replay {
     /// # Examples
     ///
     /// ```
-    /// let run = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]).replay(["A"]).unwrap();
+    /// let run = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]).replay(["A"]).unwrap();
     /// assert_eq!(run.rows()[0], ["1", "A", "x = 1", "1"]);
     /// ```
     pub fn rows(&self) -> &[Vec<String>] {
@@ -254,7 +254,7 @@ impl Replay {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1", "check x == 2"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1", "check x == 2"]);
     /// assert_eq!(p.replay(["A", "A"]).unwrap().outcome(), "check failed in A: x == 2");
     /// ```
     pub fn outcome(&self) -> &str {
@@ -266,7 +266,7 @@ impl Replay {
     /// # Examples
     ///
     /// ```
-    /// let run = lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap();
+    /// let run = lab::explore::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap();
     /// assert!(run.table().to_string().contains("A's x"));
     /// ```
     pub fn table(&self) -> Table {
@@ -311,7 +311,7 @@ impl Show for Replay {
 }
 shown_in_cells!(
     Replay,
-    r#"lab::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap()"#
+    r#"lab::explore::Program::new().thread("A", ["x = 1"]).replay(["A"]).unwrap()"#
 );
 
 /// A stepper shows the replay of its moves so far.
@@ -326,5 +326,5 @@ impl Show for Stepper {
 }
 shown_in_cells!(
     Stepper,
-    r#"lab::Program::new().thread("A", ["x = 1"]).stepper().unwrap()"#
+    r#"lab::explore::Program::new().thread("A", ["x = 1"]).stepper().unwrap()"#
 );

@@ -15,7 +15,10 @@ use crate::show::{Rendering, Show, fmt_count, shown_in_cells};
 /// # Examples
 ///
 /// ```
-/// assert_eq!(lab::explore::MAX_RUNS, 1_000_000);
+/// use lab::explore::{MAX_RUNS, Program, Scheduler};
+/// let p = Program::new().shared("x", 0).thread("A", ["x = 1"]);
+/// let err = p.sample(Scheduler::Random, MAX_RUNS + 1, 0).unwrap_err();
+/// assert_eq!(err.kind(), lab::ErrorKind::BadInput);
 /// ```
 pub const MAX_RUNS: usize = 1_000_000;
 
@@ -178,7 +181,7 @@ impl Samples {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
     /// assert_eq!(p.sample(lab::explore::Scheduler::Random, 5, 0).unwrap().runs(), 5);
     /// ```
     pub fn runs(&self) -> usize {
@@ -217,7 +220,7 @@ impl Samples {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
     /// let runs = p.sample(lab::explore::Scheduler::Random, 10, 0).unwrap();
     /// assert_eq!(runs.count_where(|o| o.label() == "finished"), 10);
     /// ```
@@ -235,11 +238,11 @@ impl Samples {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().shared("x", 0).thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().shared("x", 0).thread("A", ["x = 1"]);
     /// let runs = p.sample(lab::explore::Scheduler::Pct { depth: 2 }, 3, 0).unwrap();
-    /// assert_eq!(runs.all()[0].label(), "x = 1");
+    /// assert_eq!(runs.outcomes()[0].label(), "x = 1");
     /// ```
-    pub fn all(&self) -> &[Outcome] {
+    pub fn outcomes(&self) -> &[Outcome] {
         &self.outcomes
     }
 
@@ -248,7 +251,7 @@ impl Samples {
     /// # Examples
     ///
     /// ```
-    /// let p = lab::Program::new().thread("A", ["x = 1"]);
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
     /// let runs = p.sample(lab::explore::Scheduler::Random, 3, 0).unwrap();
     /// assert!(runs.chart().to_svg().is_ok());
     /// ```
@@ -281,7 +284,7 @@ impl Show for Samples {
 }
 shown_in_cells!(
     Samples,
-    r#"lab::Program::new().thread("A", ["x = 1"]).sample(lab::explore::Scheduler::Random, 3, 0).unwrap()"#
+    r#"lab::explore::Program::new().thread("A", ["x = 1"]).sample(lab::explore::Scheduler::Random, 3, 0).unwrap()"#
 );
 
 impl fmt::Display for Samples {
