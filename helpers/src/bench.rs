@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::compare::{MIN_ROUNDS, Verdict, round_order};
 use crate::draw::{Bars, Lines, Table};
 use crate::error::{Error, ErrorKind, FirstError, Result, check_count, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, time_unit};
@@ -225,6 +226,11 @@ impl fmt::Display for Machine {
 pub struct Measurement {
     name: String,
     samples: Vec<Duration>,
+    /// The process's CPU time of each repetition, where it was measured.
+    cpu: Option<Vec<Duration>>,
+    /// Which `compare` or `sweep` of its bench timed it: only variants timed together
+    /// ran in the same rounds.
+    batch: usize,
     note: Option<String>,
 }
 
@@ -247,6 +253,8 @@ impl Measurement {
         Ok(Measurement {
             name,
             samples,
+            cpu: None,
+            batch: 0,
             note: None,
         })
     }
@@ -273,6 +281,45 @@ impl Measurement {
     /// ```
     pub fn samples(&self) -> &[Duration] {
         &self.samples
+    }
+
+    /// The CPU time the whole process used during each repetition (all its threads,
+    /// user and system), beside the wall times of [`samples`](Measurement::samples).
+    /// `None` for a variant that timed itself ([`Variants::add_timed`]: its CPU time
+    /// would include what it left out), for a measurement made
+    /// [`from_samples`](Measurement::from_samples), and where the OS does not say (not
+    /// Unix).
+    ///
+    /// When it is the steadier figure: a single-threaded, CPU-bound job on a shared
+    /// machine. Wall time also counts the moments the OS gave the core to someone else;
+    /// CPU time counts only the job's own work, so it moves less when the machine is
+    /// busy (compare the two: if the wall times jump and the CPU times do not, the
+    /// machine was busy). When it means something else: a job that sleeps or waits (for
+    /// I/O, a lock, a timer) uses little CPU however long it takes; a multi-threaded
+    /// job's CPU time is the sum over its threads (4 threads busy for 10 ms: 40 ms), so
+    /// it shows the total work, not how long anyone waited; and any other thread of the
+    /// process that is busy meanwhile (a pool from an earlier cell still working) is
+    /// counted too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::bench::Bench;
+    /// use lab::compare::Verdict;
+    ///
+    /// let bench = Bench::new("spin").warmup(0).reps(6).compare(|v| {
+    ///     v.add("more", || lab::scenarios::spin(400_000));
+    ///     v.add("less", || lab::scenarios::spin(100_000));
+    /// });
+    /// let (more, less) = (bench.get("more").unwrap(), bench.get("less").unwrap());
+    /// if let (Some(a), Some(b)) = (more.cpu_samples(), less.cpu_samples()) {
+    ///     assert_eq!(a.len(), 6);
+    ///     // The verdict on CPU time, paired round by round like the one on wall time.
+    ///     println!("{}", Verdict::from_rounds(a, b).unwrap().named("more", "less"));
+    /// }
+    /// ```
+    pub fn cpu_samples(&self) -> Option<&[Duration]> {
+        self.cpu.as_deref()
     }
 
     /// The median repetition (the mean of the middle two for an even count).
@@ -343,11 +390,18 @@ impl fmt::Display for Measurement {
 /// over parameter values; both run the variants *round by round* (one run of each, then
 /// the next round), warm-ups included, so a machine whose speed drifts (a busy neighbour,
 /// a warming CPU) treats every variant alike instead of giving the last one the worst of
-/// it. Every time is kept. The bench displays as a bar chart of medians with
-/// fastest–slowest whiskers and each variant's speedup over the first, with the machine
-/// report underneath. Bad settings (zero repetitions) are reported in place of the chart,
-/// and a bench that runs too long (see [`TIME_BUDGET_PER_VARIANT`]) stops after the round
-/// it is in and says so.
+/// it; and the order within a round rotates from round to round
+/// ([`round_order`]), so no variant always runs first or
+/// always after the same one. Every time is kept (wall time, and the process's CPU time:
+/// [`Measurement::cpu_samples`]). [`verdict`](Bench::verdict) pairs two variants' times
+/// round by round and says whether one is faster, with its 95% interval, or that this
+/// machine cannot tell them apart (the rule: [`compare`](mod@crate::compare)). The bench
+/// displays as a bar chart of medians with fastest–slowest whiskers and each variant's
+/// speedup over the first, with the machine report underneath; its text also gives each
+/// variant's verdict against the first when there are at least
+/// [`MIN_ROUNDS`] rounds. Bad settings (zero repetitions)
+/// are reported in place of the chart, and a bench that runs too long (see
+/// [`TIME_BUDGET_PER_VARIANT`]) stops after the round it is in and says so.
 ///
 /// # Examples
 ///
@@ -388,8 +442,50 @@ pub struct Variants<'a> {
     jobs: Vec<(String, Job<'a>)>,
 }
 
-/// One variant's run: `Some(time)` when the job timed itself, `None` to be timed whole.
-type Job<'a> = Box<dyn FnMut() -> Option<Duration> + 'a>;
+/// One variant's run, which returns how long it took.
+type Job<'a> = Box<dyn FnMut() -> Timed + 'a>;
+
+/// One run's wall time, and the process's CPU time meanwhile where it was measured.
+struct Timed {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+/// Runs `run` once and times it: wall time, and the process's CPU time around it.
+fn timed<R>(run: impl FnOnce() -> R) -> (Timed, R) {
+    let cpu_before = process_cpu_time();
+    let t = Instant::now();
+    let out = run();
+    let wall = t.elapsed();
+    let cpu = cpu_before
+        .zip(process_cpu_time())
+        .map(|(before, after)| after.saturating_sub(before));
+    (Timed { wall, cpu }, out)
+}
+
+/// The CPU time this process has used so far, all its threads together, where the OS
+/// says (`CLOCK_PROCESS_CPUTIME_ID`, Unix).
+fn process_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        if rc == 0 {
+            let secs = u64::try_from(ts.tv_sec).ok()?;
+            let nanos = u32::try_from(ts.tv_nsec).ok()?;
+            return Some(Duration::new(secs, nanos));
+        }
+        None
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
 
 impl fmt::Debug for Variants<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -414,8 +510,41 @@ impl<'a> Variants<'a> {
         self.jobs.push((
             name.into(),
             Box::new(move || {
-                black_box(job());
-                None
+                timed(|| {
+                    black_box(job());
+                })
+                .0
+            }),
+        ));
+    }
+
+    /// Adds a variant whose every run first calls `setup` (not timed) and then `job`
+    /// on what it made (timed). Dropping what `job` returns is not timed either. For
+    /// a job that consumes its input, e.g. sorting a fresh copy of the data each run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let data: Vec<u64> = (0..10_000).rev().collect();
+    /// let bench = lab::bench::Bench::new("sort").reps(3).compare(|v| {
+    ///     v.add_with_setup("sort", || data.clone(), |mut d| d.sort());
+    ///     v.add_with_setup("sort_unstable", || data.clone(), |mut d| d.sort_unstable());
+    /// });
+    /// assert_eq!(bench.measurements().len(), 2);
+    /// ```
+    pub fn add_with_setup<S, R>(
+        &mut self,
+        name: impl Into<String>,
+        mut setup: impl FnMut() -> S + 'a,
+        mut job: impl FnMut(S) -> R + 'a,
+    ) {
+        self.jobs.push((
+            name.into(),
+            Box::new(move || {
+                let input = setup();
+                let (time, out) = timed(|| black_box(job(input)));
+                drop(out);
+                time
             }),
         ));
     }
@@ -439,7 +568,13 @@ impl<'a> Variants<'a> {
     /// assert!(bench.get("only the sum").unwrap().median() < Duration::from_secs(1));
     /// ```
     pub fn add_timed(&mut self, name: impl Into<String>, mut job: impl FnMut() -> Duration + 'a) {
-        self.jobs.push((name.into(), Box::new(move || Some(job()))));
+        self.jobs.push((
+            name.into(),
+            Box::new(move || Timed {
+                wall: job(),
+                cpu: None,
+            }),
+        ));
     }
 }
 
@@ -501,8 +636,10 @@ impl Bench {
     }
 
     /// Times the variants that `variants` adds, round by round: each round runs every
-    /// variant once, in the order added. Call it again to add more variants to the same
-    /// bench (they are interleaved with each other, not with the earlier ones).
+    /// variant once, the first round in the order added, later rounds in an order that
+    /// rotates ([`round_order`]). Call it again to add more
+    /// variants to the same bench (they are interleaved with each other, not with the
+    /// earlier ones, so [`verdict`](Bench::verdict) cannot pair them with those).
     ///
     /// # Examples
     ///
@@ -512,7 +649,7 @@ impl Bench {
     ///     v.add("a", || order.borrow_mut().push('a'));
     ///     v.add("b", || order.borrow_mut().push('b'));
     /// });
-    /// assert_eq!(*order.borrow(), ['a', 'b', 'a', 'b']); // round by round
+    /// assert_eq!(*order.borrow(), ['a', 'b', 'b', 'a']); // round by round, rotating
     /// assert_eq!(bench.measurements().len(), 2);
     /// ```
     pub fn compare<'a>(self, variants: impl FnOnce(&mut Variants<'a>)) -> Bench {
@@ -547,8 +684,11 @@ impl Bench {
                 let name = format!("{v} {unit}").trim().to_string();
                 let job = &job;
                 let run: Job<'_> = Box::new(move || {
-                    black_box((job.borrow_mut())(v));
-                    None
+                    let mut job = job.borrow_mut();
+                    timed(|| {
+                        black_box(job(v));
+                    })
+                    .0
                 });
                 (name, run)
             })
@@ -584,21 +724,27 @@ impl Bench {
         let budget = TIME_BUDGET_PER_VARIANT * jobs.len() as u32;
         let began = Instant::now();
         let over = || began.elapsed() > budget;
-        for _ in 0..self.warmup {
-            for (_, job) in jobs.iter_mut() {
-                job();
+        let n = jobs.len();
+        for round in 0..self.warmup {
+            for i in round_order(n, round) {
+                (jobs[i].1)();
             }
             if over() {
                 break;
             }
         }
-        let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); jobs.len()];
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); n];
+        let mut cpus: Vec<Option<Vec<Duration>>> = vec![Some(Vec::with_capacity(self.reps)); n];
         let mut note = None;
         for round in 0..self.reps {
-            for ((_, job), times) in jobs.iter_mut().zip(&mut samples) {
-                let t = Instant::now();
-                let own = job();
-                times.push(own.unwrap_or_else(|| t.elapsed()));
+            // The order rotates from round to round (see `round_order`).
+            for i in round_order(n, round) {
+                let Timed { wall, cpu } = (jobs[i].1)();
+                samples[i].push(wall);
+                match (cpu, &mut cpus[i]) {
+                    (Some(c), Some(kept)) => kept.push(c),
+                    _ => cpus[i] = None,
+                }
             }
             if over() && round + 1 < self.reps {
                 note = Some(format!(
@@ -610,10 +756,13 @@ impl Bench {
                 break;
             }
         }
-        for ((name, _), samples) in jobs.into_iter().zip(samples) {
+        let batch = self.results.len();
+        for (((name, _), samples), cpu) in jobs.into_iter().zip(samples).zip(cpus) {
             self.results.push(Measurement {
                 name,
                 samples,
+                cpu,
+                batch,
                 note: note.clone(),
             });
         }
@@ -652,6 +801,47 @@ impl Bench {
                 format!("no variant named {name:?}; this bench has {names:?}"),
             )
         })
+    }
+
+    /// Whether `candidate` is faster than `baseline`, slower, or cannot be told apart on
+    /// this machine, with the 95% interval of how many times faster it is: their times
+    /// paired round by round (the rule: [`compare`](mod@crate::compare)). Needs at least
+    /// [`MIN_ROUNDS`] rounds (`.reps(6)`) for a winner.
+    ///
+    /// # Errors
+    ///
+    /// A name the bench does not have ([`ErrorKind::NotFound`], listing those it has),
+    /// two variants timed by different calls of `compare` or `sweep`, whose rounds are
+    /// not paired ([`ErrorKind::Misuse`]), or the bench's own error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::bench::Bench;
+    /// use lab::compare::Decision;
+    ///
+    /// let bench = Bench::new("spin").reps(9).compare(|v| {
+    ///     v.add("more", || lab::scenarios::spin(400_000));
+    ///     v.add("less", || lab::scenarios::spin(20_000));
+    /// });
+    /// let verdict = bench.verdict("more", "less").unwrap();
+    /// println!("{verdict}"); // e.g. less vs more: ×19 faster (95% interval ×18–×21, 9 of 9 rounds)
+    /// assert_eq!(verdict.decision(), Decision::Faster);
+    /// assert_eq!(verdict.rounds(), 9);
+    /// assert!(bench.verdict("more", "most").unwrap_err().to_string().contains("\"less\""));
+    /// ```
+    pub fn verdict(&self, baseline: &str, candidate: &str) -> Result<Verdict> {
+        let (b, c) = (self.get(baseline)?, self.get(candidate)?);
+        if b.batch != c.batch {
+            return Err(Error::of(
+                ErrorKind::Misuse,
+                format!(
+                    "{baseline:?} and {candidate:?} were timed by different .compare or .sweep \
+                     calls, so their rounds are not paired: time them in one call"
+                ),
+            ));
+        }
+        Verdict::from_rounds(&b.samples, &c.samples).map(|v| v.named(baseline, candidate))
     }
 
     /// How many times faster `fast` was than `slow`: median of `slow` / median of `fast`.
@@ -833,6 +1023,17 @@ impl fmt::Display for Bench {
             }
             s.push('\n');
         }
+        // Each variant's verdict against the first, where there are rounds enough.
+        if let Some(first) = self.results.first() {
+            for m in &self.results[1..] {
+                if m.batch == first.batch
+                    && m.samples.len() >= MIN_ROUNDS
+                    && let Ok(v) = self.verdict(&first.name, &m.name)
+                {
+                    let _ = writeln!(s, "  {v}");
+                }
+            }
+        }
         let _ = write!(s, "  on {}", machine().one_line());
         f.write_str(&s)
     }
@@ -990,11 +1191,86 @@ mod tests {
             .warmup(0)
             .reps(2)
             .sweep(&[1, 2, 3], "", |v| order.borrow_mut().push(*v));
-        assert_eq!(*order.borrow(), [1, 2, 3, 1, 2, 3]);
+        assert_eq!(*order.borrow(), [1, 2, 3, 2, 3, 1]); // the order rotates
         assert_eq!(bench.measurements().len(), 3);
         assert!(bench.measurements().iter().all(|m| m.samples().len() == 2));
         let empty: [u32; 0] = [];
         assert!(Bench::new("x").sweep(&empty, "", |_| ()).get("x").is_err());
+    }
+
+    #[test]
+    fn every_variant_runs_in_every_place_over_a_cycle() {
+        let order = std::cell::RefCell::new(Vec::new());
+        Bench::new("x")
+            .warmup(0)
+            .reps(6)
+            .sweep(&[0, 1, 2], "", |v| order.borrow_mut().push(*v));
+        let order = order.borrow();
+        for v in 0..3 {
+            for place in 0..3 {
+                let n = order.chunks(3).filter(|round| round[place] == v).count();
+                assert_eq!(n, 2, "{v} in place {place}: {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_verdict_pairs_the_rounds_of_two_variants() {
+        let ms = Duration::from_millis;
+        // The baseline takes 30 ms and the candidate 10 ms, but every other round is
+        // twice as slow for both (a busy machine): paired, the ratio stays 3.
+        let time = |base: u64| {
+            let runs = std::cell::Cell::new(0u64);
+            move || {
+                runs.set(runs.get() + 1);
+                ms(base * (1 + runs.get() % 2))
+            }
+        };
+        let bench = Bench::new("x").warmup(0).reps(9).compare(|v| {
+            v.add_timed("slow", time(30));
+            v.add_timed("fast", time(10));
+        });
+        let verdict = bench.verdict("slow", "fast").unwrap();
+        assert_eq!(verdict.decision(), crate::compare::Decision::Faster);
+        assert!((verdict.ratio() - 3.0).abs() < 1e-9);
+        assert_eq!(
+            verdict.to_string(),
+            "fast vs slow: ×3.0 faster (95% interval ×3.0–×3.0, 9 of 9 rounds)"
+        );
+        assert!(bench.to_string().contains("\n  fast vs slow: ×3.0 faster"));
+        let err = bench.verdict("slow", "quick").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(err.to_string().contains(r#"["slow", "fast"]"#), "{err}");
+        // Variants of two calls ran in different rounds.
+        let two_calls = Bench::new("x")
+            .reps(6)
+            .compare(|v| v.add("a", || ()))
+            .compare(|v| v.add("b", || ()));
+        let err = two_calls.verdict("a", "b").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Misuse);
+        // Five rounds: no verdict line under the bench.
+        let few = Bench::new("x").reps(5).sweep(&[1, 2], "", |_| ());
+        assert!(!few.to_string().contains(" vs "), "{few}");
+    }
+
+    #[test]
+    fn cpu_time_is_kept_beside_wall_time_unless_the_job_timed_itself() {
+        let bench = Bench::new("x").warmup(0).reps(4).compare(|v| {
+            v.add("whole", || (0..10_000u64).sum::<u64>());
+            v.add_timed("itself", || Duration::from_millis(1));
+            v.add_with_setup("setup", || vec![3, 1, 2], |mut d| d.sort());
+        });
+        let whole = bench.get("whole").unwrap();
+        if cfg!(unix) {
+            assert_eq!(whole.cpu_samples().map(<[_]>::len), Some(4));
+            assert_eq!(
+                bench.get("setup").unwrap().cpu_samples().map(<[_]>::len),
+                Some(4)
+            );
+        }
+        assert_eq!(bench.get("itself").unwrap().cpu_samples(), None);
+        let given = Measurement::from_samples("x", vec![Duration::from_millis(1)]).unwrap();
+        assert_eq!(given.cpu_samples(), None);
     }
 
     #[test]

@@ -31,7 +31,7 @@
 //! layer  module      uses (only modules of lower layers)
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    explore     draw, error, show
-//!   5    bench       draw, error, show
+//!   5    bench       draw, compare, error, show
 //!   4    draw        record, trace, error, show
 //!   4    sync        record, trace
 //!   4    message     record, trace
@@ -41,6 +41,7 @@
 //!   3    pool        error
 //!   3    service     error, show
 //!   2    trace       error
+//!   2    compare     error, show
 //!   1    error       show
 //!   0    show        nothing of the crate
 //! ```
@@ -78,6 +79,9 @@
 //! - [`bench`](mod@bench): [`Bench`](bench::Bench) (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`](bench::machine) report that goes with every
 //!   number, [`resident_memory`](bench::resident_memory) and [`thread_limits`](bench::thread_limits).
+//! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
+//!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
+//!   machine", by one rule stated there), and the rotating order the rounds run in.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`](scenarios::CpuWork), [`spin`](scenarios::spin),
 //!   [`encode_frame`](scenarios::encode_frame), [`for_a_while`](scenarios::for_a_while) (threads released together, counting until told to
 //!   stop), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
@@ -120,6 +124,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod compare;
 pub mod deadlock;
 pub mod draw;
 mod error;
