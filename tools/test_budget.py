@@ -26,7 +26,9 @@ def test_budget_counts_what_a_learner_reads_runs_and_writes(tmp_path):
     assert (row["words"], row["code"], row["cells"], row["now"], row["stale"]) == (11, 2, 1, 10, False)
     assert row["read"] == pytest.approx(11 / 150 + 2 / 15)
     assert row["run"] == pytest.approx(6 / 60) and row["run_s"] == 8.0
-    assert row["one"] == row["all"] == pytest.approx(3 / 3 + 6 / 60)
+    # exercise 1: 3 lines typed at 3 a minute, twice over, and 3 runs of 6 s
+    assert row["one"] == row["all"] == pytest.approx(3 / 3 * 2 + 3 * 6 / 60)
+    assert row["exercises"] == {1: pytest.approx(2.3)}
     assert "| 99-t | 11 | 2 (1) | 8 s |" in nbtool.budget_table([path], timings)
     assert "not in the timings file" in nbtool.budget_table([path], {})
     timings["99-t"]["cells"][0]["first_line"] = "let changed"
