@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::compare::{MIN_ROUNDS, Verdict, round_order};
-use crate::draw::{Bars, Lines, Table};
+use crate::draw::{Bars, Lines};
 use crate::error::{Error, ErrorKind, FirstError, Result, check_count, svg_or_problem};
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, time_unit};
 
@@ -1057,56 +1057,6 @@ pub fn resident_memory() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
-}
-
-/// The limits on how many threads this process may start, as far as the OS says
-/// (Linux: `ulimit -u`, the cgroup's `pids.max`, `vm.max_map_count`; "not found" where it
-/// does not say, e.g. on macOS). A container or a JupyterHub server often sets `pids.max`
-/// far below what the machine could run.
-///
-/// # Examples
-///
-/// ```
-/// let limits = lab::bench::thread_limits();
-/// assert!(limits.to_string().contains("pids.max"));
-/// ```
-pub fn thread_limits() -> Table {
-    fn read(path: &str) -> Option<String> {
-        Some(std::fs::read_to_string(path).ok()?.trim().to_string())
-    }
-    let ulimit = read("/proc/self/limits").and_then(|s| {
-        let line = s.lines().find(|l| l.starts_with("Max processes"))?;
-        line.split_whitespace().nth(2).map(String::from)
-    });
-    let cgroup = read("/proc/self/cgroup").and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("0::").map(String::from))
-    });
-    let pids_max = cgroup.and_then(|c| read(&format!("/sys/fs/cgroup{c}/pids.max")));
-    let maps = read("/proc/sys/vm/max_map_count");
-    let files = read("/proc/self/limits").and_then(|s| {
-        let line = s.lines().find(|l| l.starts_with("Max open files"))?;
-        line.split_whitespace().nth(3).map(String::from)
-    });
-    let rows = [
-        ("ulimit -u (threads of this user; root is exempt)", ulimit),
-        (
-            "pids.max (this cgroup: a container, a JupyterHub server)",
-            pids_max,
-        ),
-        (
-            "vm.max_map_count (memory maps; a thread takes 2 to 4)",
-            maps,
-        ),
-        ("ulimit -n (open files: every socket is one)", files),
-    ];
-    rows.into_iter()
-        .fold(Table::new(["limit", "here"]), |t, (what, value)| {
-            t.row([
-                what.to_string(),
-                value.unwrap_or_else(|| "not found".into()),
-            ])
-        })
 }
 
 /// Times one closure: `reps` runs after one warm-up. For several variants use [`Bench`].

@@ -29,9 +29,11 @@
 //!
 //! ```text
 //! layer  module      uses (only modules of lower layers)
+//!   6    rates       bench, compare, limits, draw, scenarios, error, show
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    explore     draw, error, show
 //!   5    bench       draw, compare, error, show
+//!   5    limits      draw, scenarios, error
 //!   4    draw        record, trace, error, show
 //!   4    sync        record, trace
 //!   4    message     record, trace
@@ -78,7 +80,13 @@
 //! - [`sync`]: [`TracedMutex`](sync::TracedMutex), a mutex that records lock-wait and lock-held spans.
 //! - [`bench`](mod@bench): [`Bench`](bench::Bench) (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`](bench::machine) report that goes with every
-//!   number, [`resident_memory`](bench::resident_memory) and [`thread_limits`](bench::thread_limits).
+//!   number, and [`resident_memory`](bench::resident_memory).
+//! - [`limits`]: what this process may use right now: [`free_cores`](limits::free_cores)
+//!   (measured), [`threads_left`](limits::threads_left), [`thread_limits`](limits::thread_limits)
+//!   and [`raise_open_files`](limits::raise_open_files), so that experiments that scale up
+//!   stop at the machine's limits with a sentence.
+//! - [`rates`]: [`Rates`](rates::Rates), work per second of several variants at several
+//!   thread counts, round by round in a rotating order, drawn as lines or bars.
 //! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
 //!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
@@ -130,8 +138,10 @@ pub mod draw;
 mod error;
 pub mod explore;
 mod export;
+pub mod limits;
 pub mod message;
 mod pool;
+pub mod rates;
 pub mod record;
 pub mod scenarios;
 pub mod service;
@@ -235,11 +245,13 @@ pub fn ready() -> Result<()> {
 /// let _ = Duration::from_millis(1);
 /// ```
 pub mod prelude {
-    pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory, thread_limits};
+    pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory};
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
     pub use crate::explore::{Ending, Program, Scheduler, Step};
+    pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
     pub use crate::message::Msg;
+    pub use crate::rates::Rates;
     pub use crate::record::{Lane, Recorder};
     pub use crate::scenarios::{
         CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
