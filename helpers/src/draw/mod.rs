@@ -36,7 +36,7 @@ pub use timeline::Timeline;
 pub(crate) use axes::{KeyAxis, axis_number, nice_step};
 pub(crate) use figure::Panel;
 pub(crate) use parts::{
-    Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title,
+    Hovers, LegendSwatch, arrowhead, draw_dashed, draw_legend, draw_notes, draw_title, hatch,
     legend_height, message_tip, notes_height, on_image, some_names, span_tip,
 };
 pub(crate) use style::{

@@ -175,6 +175,11 @@ pub(crate) fn draw_legend(area: &Area, entries: &[(String, LegendSwatch)]) -> Re
                 area.draw(&Rectangle::new([(x, y + 1), (x + 14, y + 13)], c.filled()))
                     .map_err(drawing)?;
             }
+            LegendSwatch::Hatched(c) => {
+                area.draw(&Rectangle::new([(x, y + 1), (x + 14, y + 13)], c.filled()))
+                    .map_err(drawing)?;
+                hatch(area, (x, y + 1), (x + 14, y + 13))?;
+            }
             LegendSwatch::Line(c, dashed) => {
                 let style = c.stroke_width(3);
                 if *dashed {
@@ -218,9 +223,43 @@ pub(crate) fn draw_legend(area: &Area, entries: &[(String, LegendSwatch)]) -> Re
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum LegendSwatch {
     Box(RGBColor),
+    /// A box with [`hatch`]'s diagonal lines: something blocked.
+    Hatched(RGBColor),
     Line(RGBColor, bool),
     Tick,
     Cut,
+}
+
+/// Pixels between two of [`hatch`]'s lines.
+const HATCH_STEP: i32 = 5;
+
+/// Diagonal white lines across a rectangle of `area` (pixels, two opposite corners): the
+/// one look of "blocked" in every chart (a lock waited for, a send waiting for room), so
+/// that reading a figure never rests on telling two oranges apart. Too small a
+/// rectangle (under 3 px either way) is left plain.
+pub(crate) fn hatch(area: &Area, a: (i32, i32), b: (i32, i32)) -> Result<()> {
+    let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+    let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+    let h = y1 - y0;
+    if x1 - x0 < 3 || h < 3 {
+        return Ok(());
+    }
+    let style = WHITE.mix(0.75).stroke_width(1);
+    let mut lines = Vec::new();
+    // Each line rises from (s, y1) to (s + h, y0), at 45°, clipped to [x0, x1].
+    let mut s = x0 - h + HATCH_STEP / 2;
+    while s < x1 {
+        let (xa, xb) = (s.max(x0), (s + h).min(x1));
+        if xb > xa {
+            let y = |x: i32| y1 - (x - s);
+            lines.push(PathElement::new(vec![(xa, y(xa)), (xb, y(xb))], style));
+        }
+        s += HATCH_STEP;
+    }
+    for line in lines {
+        area.draw(&line).map_err(drawing)?;
+    }
+    Ok(())
 }
 
 /// Draws a title in bold at the top left of `area`.

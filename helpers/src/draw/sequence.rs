@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, Axes, FONT, Hovers, LegendSwatch, Panel, arrowhead, draw_dashed, draw_legend, draw_notes,
-    draw_title, drawing, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
+    draw_title, drawing, hatch, kind_colour, message_tip, on_image, shorten, span_tip, text_width,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::Recorder;
@@ -25,7 +25,8 @@ const PLOT_PX: f64 = 430.0;
 const AXIS_PX: f64 = 70.0;
 const RIGHT_PX: f64 = 24.0;
 
-const ARROW: RGBColor = RGBColor(0, 114, 178);
+// Near-black like the timeline's message arrows: never the compute blue of the spans beside them.
+const ARROW: RGBColor = RGBColor(40, 40, 40);
 const BLOCKED: RGBColor = RGBColor(213, 94, 0);
 const LOST: RGBColor = RGBColor(200, 30, 30);
 const LIFELINE: RGBColor = RGBColor(170, 170, 170);
@@ -223,7 +224,7 @@ impl Panel for Sequence {
         if layout.drawn.iter().any(drawn_wait) {
             legend.push((
                 "sender blocked (channel full, or waiting for a receiver)".into(),
-                LegendSwatch::Box(BLOCKED),
+                LegendSwatch::Hatched(BLOCKED),
             ));
         }
         if layout.drawn.iter().any(|m| m.received.is_none()) {
@@ -427,6 +428,7 @@ fn draw_messages(
                 BLOCKED.filled(),
             ))
             .map_err(drawing)?;
+            hatch(plot, pt(x0 - 3.0, y0), pt(x0 + 3.0, y1))?;
             // A white notch where this send began, so back-to-back waits stay apart.
             plot.draw(&PathElement::new(
                 vec![pt(x0 - 3.0, y0), pt(x0 + 3.0, y0)],

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Area, FONT, Hovers, KeyAxis, LegendSwatch, Panel, arrowhead, draw_legend, draw_notes,
-    draw_title, drawing, kind_colour, kind_text_colour, legend_height, message_tip, shorten,
+    draw_title, drawing, hatch, kind_colour, kind_text_colour, legend_height, message_tip, shorten,
     span_tip, text_width,
 };
 use crate::error::{Error, Result};
@@ -386,7 +386,14 @@ fn legend(trace: &Trace, lanes: &[LaneTrace]) -> Vec<(String, LegendSwatch)> {
     let mut legend: Vec<(String, LegendSwatch)> = Kind::ALL
         .iter()
         .filter(|k| lanes.iter().any(|l| l.spans.iter().any(|s| s.kind == **k)))
-        .map(|k| (k.name().to_string(), LegendSwatch::Box(kind_colour(*k))))
+        .map(|k| {
+            let swatch = if *k == Kind::LockWait {
+                LegendSwatch::Hatched(kind_colour(*k))
+            } else {
+                LegendSwatch::Box(kind_colour(*k))
+            };
+            (k.name().to_string(), swatch)
+        })
         .collect();
     if lanes.iter().any(|l| !l.marks.is_empty()) {
         legend.push(("event".into(), LegendSwatch::Tick));
@@ -397,7 +404,7 @@ fn legend(trace: &Trace, lanes: &[LaneTrace]) -> Vec<(String, LegendSwatch)> {
     if !trace.messages().is_empty() {
         legend.push(("message".into(), LegendSwatch::Line(MESSAGE, false)));
         if trace.messages().iter().any(|m| !m.blocked().is_zero()) {
-            legend.push(("sender blocked".into(), LegendSwatch::Box(BLOCKED)));
+            legend.push(("sender blocked".into(), LegendSwatch::Hatched(BLOCKED)));
         }
     }
     legend
@@ -439,6 +446,7 @@ fn draw_spans(
     let mut edges = Vec::new();
     let mut texts = Vec::new();
     let mut cuts = Vec::new();
+    let mut blocked = Vec::new();
     // Spans inside spans (work done while holding a lock, say) are drawn inset
     // on top of their parent; a parent's label would be hidden, so it is left out.
     let mut order: Vec<usize> = (0..blocks.len()).collect();
@@ -471,11 +479,18 @@ fn draw_spans(
             [(x0, y0), (x1, y1)],
             kind_colour(b.kind).filled(),
         ));
-        hovers.rect(
+        let corners = (
             chart.backend_coord(&(x0, y1)),
             chart.backend_coord(&(x1, y0)),
+        );
+        hovers.rect(
+            corners.0,
+            corners.1,
             span_tip(&lane.name, b.label, b.kind, b.start, b.end),
         );
+        if b.kind == Kind::LockWait {
+            blocked.push(corners);
+        }
         if outline && x1 - x0 >= 6.0 * px {
             // A white edge keeps back-to-back spans apart.
             edges.push(Rectangle::new([(x0, y0), (x1, y1)], WHITE.stroke_width(1)));
@@ -504,8 +519,24 @@ fn draw_spans(
     }
     chart.draw_series(rects).map_err(drawing)?;
     chart.draw_series(edges).map_err(drawing)?;
+    hatch_pixels(chart, &blocked)?;
     chart.draw_series(cuts).map_err(drawing)?;
     chart.draw_series(texts).map_err(drawing)?;
+    Ok(())
+}
+
+/// Two opposite corners of a rectangle, in the backend's pixels.
+type PixelRect = ((i32, i32), (i32, i32));
+
+/// [`hatch`]es rectangles given in the backend's pixels (from `backend_coord`) over the
+/// chart's plotting area.
+fn hatch_pixels(chart: &TimeChart<'_, '_>, rects: &[PixelRect]) -> Result<()> {
+    let area = chart.plotting_area();
+    let (bx, by) = area.get_base_pixel();
+    let plain = area.strip_coord_spec();
+    for &(a, b) in rects {
+        hatch(&plain, (a.0 - bx, a.1 - by), (b.0 - bx, b.1 - by))?;
+    }
     Ok(())
 }
 
@@ -596,6 +627,11 @@ fn draw_messages(
                     BLOCKED.filled(),
                 )])
                 .map_err(drawing)?;
+            let corners = (
+                chart.backend_coord(&(x0, y0 - 4.0)),
+                chart.backend_coord(&(x_end, y0 + 4.0)),
+            );
+            hatch_pixels(chart, &[corners])?;
         }
         let x0 = x_end; // the message leaves when the channel takes it
         let Some((to, at)) = m.to.zip(m.received) else {
