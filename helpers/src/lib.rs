@@ -246,6 +246,7 @@ pub fn ready() -> Result<()> {
 /// ```
 pub mod prelude {
     pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory};
+    pub use crate::compare::Decision;
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
     pub use crate::explore::{Ending, Program, Scheduler, Step};

@@ -21,7 +21,7 @@ use crate::draw::{Bars, Lines};
 use crate::error::{Error, ErrorKind, Result, check_count};
 use crate::limits::{FreeCores, free_cores};
 use crate::scenarios::MAX_THREADS;
-use crate::show::{Rendering, Show, shown_in_cells, three_digits};
+use crate::show::{Rendering, Show, fmt_count, shown_in_cells, three_digits};
 
 /// Every variant's rate at every thread count, every round kept. Made by
 /// [`Rates::new`]`(title)…`[`.run(names, rate)`](Rates::run).
@@ -354,6 +354,15 @@ impl Rates {
     }
 }
 
+/// A rate as it reads best: three significant digits, and big ones grouped (`60 974 853`).
+fn number(v: f64) -> String {
+    if v >= 10_000.0 {
+        fmt_count(v.round() as u64)
+    } else {
+        three_digits(v)
+    }
+}
+
 fn median(samples: &[f64]) -> f64 {
     let mut s = samples.to_vec();
     s.sort_by(f64::total_cmp);
@@ -365,7 +374,8 @@ fn median(samples: &[f64]) -> f64 {
 }
 
 impl fmt::Display for Rates {
-    /// One line per variant: `name: 1 → 12.3 (×1.00), 2 → 23.9 (×1.94)`.
+    /// One line per variant: `name: 1 → 12.3 (×1.00), 2 → 23.9 (×1.94)`, the ratios to
+    /// the first thread count; with one thread count, `name: 2 threads → 12.3`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = format!("{} ({}):", self.title, self.y_label);
         for (v, name) in self.names.iter().enumerate() {
@@ -376,7 +386,11 @@ impl fmt::Display for Rates {
                 .zip(&self.samples[v])
                 .map(|(n, r)| {
                     let m = median(r);
-                    format!("{n} → {} (×{:.2})", three_digits(m), m / first.max(1e-12))
+                    if self.threads.len() == 1 {
+                        format!("{n} threads → {}", number(m))
+                    } else {
+                        format!("{n} → {} (×{:.2})", number(m), m / first.max(1e-12))
+                    }
                 })
                 .collect();
             let _ = write!(s, "\n  {name}: {}", row.join(", "));
