@@ -30,6 +30,7 @@
 //! ```text
 //! layer  module      uses (only modules of lower layers)
 //!   6    rates       bench, compare, limits, draw, scenarios, error, show
+//!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    explore     draw, error, show
 //!   5    bench       draw, compare, error, show
@@ -78,6 +79,11 @@
 //!   recording draws itself as (`rec.timeline()`, `trace.sequence()`) are defined here,
 //!   so recording never depends on drawing.
 //! - [`sync`]: [`TracedMutex`](sync::TracedMutex), a mutex that records lock-wait and lock-held spans.
+//! - [`traced`]: recording that reads like plain Rust. Channels (crossbeam's, std's
+//!   `mpsc`, tokio's `mpsc` and `oneshot`) and locks (`Mutex`, `RwLock`, a watched
+//!   mutex) with the originals' methods and errors, so one import line is the only
+//!   change; they record on the *current lane*, given to a thread or task once where it
+//!   starts ([`traced::spawn_scoped`], [`traced::instrument`], [`traced::worker_lanes`]).
 //! - [`bench`](mod@bench): [`Bench`](bench::Bench) (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`](bench::machine) report that goes with every
 //!   number, and [`resident_memory`](bench::resident_memory).
@@ -148,6 +154,7 @@ pub mod service;
 pub mod show;
 pub mod sync;
 pub mod trace;
+pub mod traced;
 
 pub use error::{Error, ErrorKind, Result};
 

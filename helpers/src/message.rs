@@ -58,6 +58,20 @@ pub struct Msg<T> {
 }
 
 impl<T> Msg<T> {
+    /// The origin of a message sent where no lane was recording: it is delivered, and
+    /// neither its send nor its receive is recorded.
+    pub(crate) const UNSTAMPED: usize = 0;
+
+    /// A message stamped with `id` by the recorder `origin` (or [`Msg::UNSTAMPED`]).
+    pub(crate) fn stamped(value: T, id: u64, origin: usize) -> Msg<T> {
+        Msg { value, id, origin }
+    }
+
+    /// The value, its id and its origin.
+    pub(crate) fn into_parts(self) -> (T, u64, usize) {
+        (self.value, self.id, self.origin)
+    }
+
     /// The value inside, without recording anything.
     ///
     /// # Examples
@@ -148,27 +162,38 @@ impl Lane {
     /// ```
     pub fn got<T>(&mut self, msg: Msg<T>) -> T {
         let at = Instant::now();
-        if msg.origin != origin(&self.shared) {
+        self.arrived(msg.id, msg.origin, at);
+        msg.value
+    }
+
+    /// Records that message `id`, stamped by the recorder `origin`, arrived at `at`.
+    /// A message sent from no lane ([`Msg::UNSTAMPED`]) is not recorded.
+    pub(crate) fn arrived(&mut self, id: u64, from: usize, at: Instant) {
+        if from == Msg::<()>::UNSTAMPED {
+            return;
+        }
+        if from != origin(&self.shared) {
             self.buffer.strangers += 1;
         } else if self.buffer.is_full() {
             self.buffer.left_out += 1;
         } else {
-            self.buffer.recvs.push(RawRecv { id: msg.id, at });
+            self.buffer.recvs.push(RawRecv { id, at });
         }
-        msg.value
+    }
+
+    /// A fresh message id and this lane's recorder, to stamp a message with.
+    pub(crate) fn next_stamp(&self) -> (u64, usize) {
+        let id = self.shared.next_message.fetch_add(1, Ordering::Relaxed);
+        (id, origin(&self.shared))
     }
 
     fn stamp<T>(&self, value: T) -> (Msg<T>, Instant) {
-        let id = self.shared.next_message.fetch_add(1, Ordering::Relaxed);
-        let msg = Msg {
-            value,
-            id,
-            origin: origin(&self.shared),
-        };
+        let (id, origin) = self.next_stamp();
+        let msg = Msg { value, id, origin };
         (msg, Instant::now())
     }
 
-    fn push_send(&mut self, id: u64, start: Instant, label: Label) {
+    pub(crate) fn push_send(&mut self, id: u64, start: Instant, label: Label) {
         let end = Instant::now();
         if self.buffer.is_full() {
             self.buffer.left_out += 1;
