@@ -195,7 +195,32 @@ impl Stepper {
             finished: self.over.is_none() && p.all_finished(&self.state),
             can_move: self.can_move(),
             refused: self.refused.clone(),
+            positions: self.positions(),
         }
+    }
+
+    /// Where each thread is, one entry per thread: the step it runs next, or that it
+    /// waits there and why, or that it has finished. Empty once every thread has finished.
+    fn positions(&self) -> Vec<String> {
+        let p = &self.program;
+        if p.all_finished(&self.state) {
+            return Vec::new();
+        }
+        (0..p.threads.len())
+            .map(|t| {
+                let name = p.name(t);
+                match p.next_text(&self.state, t) {
+                    None => format!("{name} finished"),
+                    Some(text) if self.over.is_none() && p.can_move(&self.state, t) => {
+                        format!("{name} next: {text}")
+                    }
+                    Some(text) if p.can_move(&self.state, t) => {
+                        format!("{name} was to run: {text}")
+                    }
+                    Some(text) => format!("{name} waits at: {text} ({})", self.why_waiting(t)),
+                }
+            })
+            .collect()
     }
 }
 
@@ -219,6 +244,8 @@ pub struct Replay {
     finished: bool,
     can_move: Vec<String>,
     refused: Option<String>,
+    /// Where each thread stands after the last step (see `Stepper::positions`).
+    positions: Vec<String>,
 }
 
 impl Replay {
@@ -287,6 +314,12 @@ impl Replay {
         } else {
             format!("next, any of: {}", self.can_move.join(", "))
         };
+        if !self.finished && !self.positions.is_empty() {
+            status = format!(
+                "where each thread is: {}\n{status}",
+                self.positions.join("; ")
+            );
+        }
         if let Some(why) = &self.refused {
             status = format!("{why}\n{status}");
         }

@@ -517,3 +517,43 @@ fn a_program_whose_values_outgrow_the_limit_is_refused_with_an_estimate() {
         );
     }
 }
+
+#[test]
+fn the_stepper_says_where_each_thread_is() {
+    let p = Program::new()
+        .shared("counter", 0)
+        .thread("A", ["lock m", "counter += 1", "unlock m"])
+        .thread("B", ["lock m", "counter += 1", "unlock m"])
+        .thread("C", ["x = 1"]);
+    let mut you = p.stepper().unwrap();
+    you.play(["A", "C"]);
+    let shown = crate::show::Show::summary(&you);
+    assert!(
+        shown.contains(
+            "where each thread is: A next: counter += 1; B waits at: lock m (\"A\" holds m); C finished"
+        ),
+        "{shown}"
+    );
+    // Every thread finished: nothing to say.
+    let done = p.replay(["A", "A", "A", "B", "B", "B", "C"]).unwrap();
+    assert!(!crate::show::Show::summary(&done).contains("where each thread is"));
+    // A deadlock: where each one is stuck.
+    let t = |a: &str, b: &str| {
+        [
+            format!("lock {a}"),
+            format!("lock {b}"),
+            format!("unlock {b}"),
+            format!("unlock {a}"),
+        ]
+    };
+    let stuck = Program::new()
+        .thread("A", t("x", "y"))
+        .thread("B", t("y", "x"));
+    let mut s = stuck.stepper().unwrap();
+    s.play(["A", "B"]);
+    let shown = crate::show::Show::summary(&s);
+    assert!(
+        shown.contains("A waits at: lock y (\"B\" holds y); B waits at: lock x (\"A\" holds x)"),
+        "{shown}"
+    );
+}
