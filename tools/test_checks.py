@@ -21,6 +21,7 @@ CAPSTONE = NOTEBOOKS / "10-conclusion.ipynb"
 # Each wrong answer: (name, Rust cell defining `my_crawl` and checking it, what must be printed,
 # what must not). The cells use the notebook's own items (Site, fetch, parse, check...).
 HEALTHY = """
+(site.most_in_flight(), site.requests()); // count from here: only this crawl's requests
 let rec_w = Recorder::new();
 let wrong = my_crawl(site.addr, work, FETCHERS, page_limit, &rec_w);
 check(&wrong, &rec_w, &site, Some(starter_time));
@@ -155,12 +156,78 @@ RAYON_OWN_LANE = parse_elsewhere(
     '                    rayon::spawn(move || { let _ = tx.send(lane.span(Kind::Compute, "parse", || parse(page, work))); });\n'
     "                    rx.await.unwrap()")
 
+BLOCKING_RECV = parse_elsewhere(
+    "let (tx, rx) = std::sync::mpsc::channel();\n"
+    '                    rayon::spawn(move || { let _ = tx.send(rec.thread_lane().span(Kind::Compute, "parse", || parse(page, work))); });\n'
+    "                    rx.recv().unwrap() // blocks the event loop until the parse is done")
+
+PAR_ITER_BATCH = """
+/// Wrong: fetches a batch, then parses it with a parallel iterator inside the async code:
+/// on rayon, several at once, but the event loop is blocked until the whole batch is parsed.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = (limit, rec);
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        while !frontier.is_empty() {
+            let mut tasks = tokio::task::JoinSet::new();
+            while tasks.len() < fetchers {
+                let Some(path) = frontier.pop_front() else { break };
+                tasks.spawn(fetch(addr, path));
+            }
+            let mut batch = vec![];
+            while let Some(Ok(page)) = tasks.join_next().await { batch.push(page); }
+            let parsed: Vec<Parsed> = batch.into_par_iter().map(|page| parse(page, work)).collect();
+            for p in &parsed {
+                for link in &p.links {
+                    if seen.insert(link.clone()) { frontier.push_back(link.clone()); }
+                }
+                report.add(p);
+            }
+        }
+        report
+    })
+}
+""" + HEALTHY
+
+FETCHED_TWICE = """
+/// Wrong: queues every link and skips a page already seen only when it arrives: the report
+/// is right, but pages are fetched several times.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = limit;
+    let mut lane = rec.lane("crawler");
+    within_deadline(async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::new());
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            while tasks.len() < fetchers {
+                let Some(path) = frontier.pop_front() else { break };
+                tasks.spawn(fetch(addr, path));
+            }
+            let Some(Ok(page)) = tasks.join_next().await else { break };
+            if !seen.insert(page.path.clone()) { continue; } // deduplicated here: too late
+            let parsed = lane.span(Kind::Compute, "parse", || parse(page, work));
+            frontier.extend(parsed.links.iter().cloned());
+            report.add(&parsed);
+        }
+        report
+    })
+}
+""" + HEALTHY
+
 WRONG = {
     "no cap on pages in flight": (NO_CAP, ["✘ exercise 1"], ["✔ exercise 1"]),
     "parses on spawn_blocking": (SPAWN_BLOCKING, [], ["✔ exercise 2"]),
     "a thread per parse": (THREAD_PER_PAGE, [], ["✔ exercise 2"]),
     "a cap at twice FETCHERS": (CAPPED_TOO_HIGH, ["✘ exercise 1"], ["✔ exercise 1"]),
     "right: rayon, its own lane names": (RAYON_OWN_LANE, [], ["✘"]),
+    "rayon, then a blocking recv()": (BLOCKING_RECV, ["✘ exercise 2", "await a oneshot"],
+                                      ["✔ exercise 2", "parse on rayon to run several at once"]),
+    "a batch, then par_iter in async code": (PAR_ITER_BATCH, ["✘ exercise 2", "the event loop did not run"],
+                                             ["✔ exercise 2"]),
+    "pages fetched more than once": (FETCHED_TWICE, ["✘ some pages were fetched more than once",
+                                                     "check `seen` when you queue a link"], []),
     "a fetch left running": (LEAK, ["of your crawl's tasks were still running after it returned", "✘ exercise 3"],
                              ["✔ exercise 3"]),
 }
