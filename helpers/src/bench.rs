@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::compare::{MIN_ROUNDS, Verdict, round_order};
 use crate::draw::{Bars, Lines};
 use crate::error::{Error, ErrorKind, FirstError, Result, check_count, svg_or_problem};
+use crate::record::Recorder;
 use crate::show::{Rendering, Show, fmt_duration, shown_in_cells, three_digits, time_unit};
 
 /// The most repetitions a [`Bench`] accepts.
@@ -422,6 +423,8 @@ pub struct Bench {
     warmup: usize,
     reps: usize,
     results: Vec<Measurement>,
+    /// The recorders of variants added with `add_recorded`, one per timed run.
+    recordings: Vec<(String, Vec<Recorder>)>,
     error: FirstError,
 }
 
@@ -449,6 +452,8 @@ type Job<'a> = Box<dyn FnMut() -> Timed + 'a>;
 struct Timed {
     wall: Duration,
     cpu: Option<Duration>,
+    /// What the run recorded (`add_recorded` only).
+    recording: Option<Recorder>,
 }
 
 /// Runs `run` once and times it: wall time, and the process's CPU time around it.
@@ -460,7 +465,14 @@ fn timed<R>(run: impl FnOnce() -> R) -> (Timed, R) {
     let cpu = cpu_before
         .zip(process_cpu_time())
         .map(|(before, after)| after.saturating_sub(before));
-    (Timed { wall, cpu }, out)
+    (
+        Timed {
+            wall,
+            cpu,
+            recording: None,
+        },
+        out,
+    )
 }
 
 /// The CPU time this process has used so far, all its threads together, where the OS
@@ -549,6 +561,39 @@ impl<'a> Variants<'a> {
         ));
     }
 
+    /// Adds a variant whose every run records into a fresh [`Recorder`], made before the
+    /// clock starts and handed to `job`. The bench keeps the recorder of each timed run
+    /// (warm-ups' are dropped): [`Bench::recordings`] gives them back in round order, and
+    /// [`Bench::verdict_by`] compares two variants on a figure read from each run's
+    /// recording (a latency, say) instead of on their wall times. Building a trace from a
+    /// recorder is never timed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::trace::Kind;
+    /// let bench = lab::bench::Bench::new("t").warmup(1).reps(3).compare(|v| {
+    ///     v.add_recorded("spin", |rec| rec.lane("main").span(Kind::Compute, "job 0", || lab::scenarios::spin(1_000)));
+    /// });
+    /// assert_eq!(bench.recordings("spin").unwrap().len(), 3); // the warm-up's is not kept
+    /// ```
+    pub fn add_recorded<R>(
+        &mut self,
+        name: impl Into<String>,
+        mut job: impl FnMut(&Recorder) -> R + 'a,
+    ) {
+        self.jobs.push((
+            name.into(),
+            Box::new(move || {
+                let rec = Recorder::new();
+                let (mut time, out) = timed(|| black_box(job(&rec)));
+                drop(out);
+                time.recording = Some(rec);
+                time
+            }),
+        ));
+    }
+
     /// Adds a variant that times itself: `job` returns how long the part worth timing
     /// took (e.g. from a barrier's release to the last message, leaving thread start
     /// out). Warm-ups, rounds and interleaving are as for [`add`](Variants::add).
@@ -573,6 +618,7 @@ impl<'a> Variants<'a> {
             Box::new(move || Timed {
                 wall: job(),
                 cpu: None,
+                recording: None,
             }),
         ));
     }
@@ -593,6 +639,7 @@ impl Bench {
             warmup: 1,
             reps: 5,
             results: Vec::new(),
+            recordings: Vec::new(),
             error: FirstError::default(),
         }
     }
@@ -735,12 +782,18 @@ impl Bench {
         }
         let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(self.reps); n];
         let mut cpus: Vec<Option<Vec<Duration>>> = vec![Some(Vec::with_capacity(self.reps)); n];
+        let mut recordings: Vec<Vec<Recorder>> = vec![Vec::new(); n];
         let mut note = None;
         for round in 0..self.reps {
             // The order rotates from round to round (see `round_order`).
             for i in round_order(n, round) {
-                let Timed { wall, cpu } = (jobs[i].1)();
+                let Timed {
+                    wall,
+                    cpu,
+                    recording,
+                } = (jobs[i].1)();
                 samples[i].push(wall);
+                recordings[i].extend(recording);
                 match (cpu, &mut cpus[i]) {
                     (Some(c), Some(kept)) => kept.push(c),
                     _ => cpus[i] = None,
@@ -757,6 +810,11 @@ impl Bench {
             }
         }
         let batch = self.results.len();
+        for ((name, _), recs) in jobs.iter().zip(recordings) {
+            if !recs.is_empty() {
+                self.recordings.push((name.clone(), recs));
+            }
+        }
         for (((name, _), samples), cpu) in jobs.into_iter().zip(samples).zip(cpus) {
             self.results.push(Measurement {
                 name,
@@ -842,6 +900,84 @@ impl Bench {
             ));
         }
         Verdict::from_rounds(&b.samples, &c.samples).map(|v| v.named(baseline, candidate))
+    }
+
+    /// The recorders of a variant added with [`Variants::add_recorded`], one per timed
+    /// run, in the order the rounds ran (warm-ups not included).
+    ///
+    /// # Errors
+    ///
+    /// A name the bench does not have ([`ErrorKind::NotFound`]), a variant added some
+    /// other way, which kept no recordings ([`ErrorKind::Misuse`]), or the bench's own
+    /// error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let bench = lab::bench::Bench::new("t").reps(2).compare(|v| {
+    ///     v.add_recorded("recorded", |rec| rec.lane("a").mark("hello"));
+    ///     v.add("plain", || ());
+    /// });
+    /// let last = bench.recordings("recorded").unwrap().last().unwrap();
+    /// assert_eq!(last.trace().unwrap().mark_count(), 1);
+    /// assert!(bench.recordings("plain").unwrap_err().to_string().contains("add_recorded"));
+    /// ```
+    pub fn recordings(&self, name: &str) -> Result<&[Recorder]> {
+        self.get(name)?;
+        self.recordings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, recs)| recs.as_slice())
+            .ok_or_else(|| {
+                Error::of(
+                    ErrorKind::Misuse,
+                    format!(
+                        "{name:?} kept no recordings: add it with v.add_recorded(name, |rec| ...)"
+                    ),
+                )
+            })
+    }
+
+    /// Like [`verdict`](Bench::verdict), on a figure read from each timed run's
+    /// recording instead of its wall time: `figure` is asked once per run of both
+    /// variants (e.g. the median latency of the items that run handled), and the two
+    /// are paired round by round by the same rule. Both variants must have been added
+    /// with [`Variants::add_recorded`] in one call of `compare`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`verdict`](Bench::verdict) and [`recordings`](Bench::recordings), and the
+    /// first error `figure` returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{compare::Decision, trace::Kind};
+    /// use std::time::Duration;
+    ///
+    /// let nap = |ms| move |rec: &lab::record::Recorder| {
+    ///     rec.lane("worker").span(Kind::Io, "job 0", || std::thread::sleep(Duration::from_millis(ms)))
+    /// };
+    /// let bench = lab::bench::Bench::new("naps").warmup(0).reps(6).compare(|v| {
+    ///     v.add_recorded("long", nap(6));
+    ///     v.add_recorded("short", nap(1));
+    /// });
+    /// let latency = |rec: &lab::record::Recorder| Ok(rec.trace()?.latencies("job ")?.median());
+    /// let verdict = bench.verdict_by("long", "short", latency).unwrap();
+    /// assert_eq!(verdict.decision(), Decision::Faster); // shorter latency in every round
+    /// ```
+    pub fn verdict_by(
+        &self,
+        baseline: &str,
+        candidate: &str,
+        figure: impl Fn(&Recorder) -> Result<Duration>,
+    ) -> Result<Verdict> {
+        self.verdict(baseline, candidate)?; // the same names, one batch
+        let figures = |name| -> Result<Vec<Duration>> {
+            self.recordings(name)?.iter().map(&figure).collect()
+        };
+        Verdict::from_rounds(&figures(baseline)?, &figures(candidate)?)
+            .map(|v| v.named(baseline, candidate))
     }
 
     /// How many times faster `fast` was than `slow`: median of `slow` / median of `fast`.

@@ -33,7 +33,7 @@
 //!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    explore     draw, error, show
-//!   5    bench       draw, compare, error, show
+//!   5    bench       draw, record, compare, error, show
 //!   5    limits      draw, scenarios, error
 //!   4    draw        record, trace, error, show
 //!   4    sync        record, trace
@@ -268,7 +268,7 @@ pub mod prelude {
     pub use crate::service::SlowService;
     pub use crate::show::{fmt_count, fmt_duration};
     pub use crate::sync::TracedMutex;
-    pub use crate::trace::{Kind, Trace};
+    pub use crate::trace::{Kind, Latencies, Trace};
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
     // The crates themselves, so cells can write `tokio::spawn`, `rayon::join`, ...

@@ -395,7 +395,9 @@ pub const MAX_WINDOW: Duration = Duration::from_secs(10);
 /// of them are started, raises `stop` after `window`, and adds up what the bodies return
 /// (how many increments each made, say). Thread start is outside the timed region; the
 /// clock stops when the last thread has returned. A thread the OS refuses is an error,
-/// and the threads already started are stopped and joined first.
+/// and the threads already started are stopped and joined first. A body must return soon
+/// after it sees `stop`: if some thread is still running 2 s after `stop` was raised, one
+/// `lab:` line on stderr says so (the cell waits on; nothing can end a thread from outside).
 ///
 /// # Examples
 ///
@@ -474,6 +476,7 @@ fn together(
         drop(closed); // release them all
         std::thread::sleep(window);
         stop.store(true, Ordering::Relaxed);
+        warn_if_stop_ignored(&handles, STOP_GRACE);
         let mut done = 0u64;
         for h in handles {
             done += h.join().map_err(|_| {
@@ -491,9 +494,47 @@ fn together(
     })
 }
 
+/// How long [`for_a_while`] lets its threads take to notice `stop` before it says why the
+/// cell has not answered (a body that never reads `stop` would keep it waiting for ever).
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Waits up to `grace` for every thread to return; if some have not, prints one line that
+/// says why the cell is still running (then the caller's joins wait on).
+fn warn_if_stop_ignored<T>(handles: &[std::thread::ScopedJoinHandle<'_, T>], grace: Duration) {
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if handles.iter().all(|h| h.is_finished()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let running = handles.iter().filter(|h| !h.is_finished()).count();
+    if running > 0 {
+        eprintln!(
+            "lab: for_a_while: {running} of {} threads still running {} s after `stop` was raised: \
+             does the body return once stop.load(..) is true? (interrupt the kernel to stop them)",
+            handles.len(),
+            grace.as_secs()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_that_ignores_stop_for_a_while_still_ends() {
+        // It returns 3 s after the window instead of at once: the warning is printed, and
+        // the run still ends with what it counted.
+        let tally = for_a_while(1, Duration::from_millis(1), |_, _| {
+            std::thread::sleep(STOP_GRACE + Duration::from_millis(300));
+            1
+        })
+        .unwrap();
+        assert_eq!(tally.done, 1);
+        assert!(tally.elapsed >= STOP_GRACE);
+    }
 
     #[test]
     fn calibrated_work_is_in_the_right_ballpark() {

@@ -207,6 +207,125 @@ pub struct Trace {
     pub(crate) notes: Vec<String>,
 }
 
+/// Items' latencies, from the shortest to the longest: what
+/// [`Trace::latencies`] measured in one run, or several runs' pooled. Never empty.
+///
+/// # Examples
+///
+/// ```
+/// use lab::trace::Latencies;
+/// use std::time::Duration;
+///
+/// let ms = |n| Duration::from_millis(n);
+/// let one = Latencies::from_durations(vec![ms(3), ms(1), ms(2)]).unwrap();
+/// let two = Latencies::from_durations(vec![ms(10)]).unwrap();
+/// let all = Latencies::pooled([one, two]).unwrap();
+/// assert_eq!(all.as_slice(), [ms(1), ms(2), ms(3), ms(10)]);
+/// assert_eq!(all.percentile(1.0), ms(10)); // the slowest item
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Latencies {
+    sorted: Vec<Duration>,
+}
+
+impl Latencies {
+    fn sorted(mut all: Vec<Duration>) -> Latencies {
+        all.sort_unstable();
+        Latencies { sorted: all }
+    }
+
+    /// Latencies measured elsewhere. Fails if there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(lab::trace::Latencies::from_durations(vec![]).is_err());
+    /// ```
+    pub fn from_durations(all: Vec<Duration>) -> Result<Latencies> {
+        if all.is_empty() {
+            return Err(Error::of(
+                ErrorKind::Empty,
+                "no latencies: give at least one",
+            ));
+        }
+        Ok(Latencies::sorted(all))
+    }
+
+    /// Several runs' latencies as one distribution (every item of every run). Fails if
+    /// given none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::trace::Latencies;
+    /// use std::time::Duration;
+    /// let run = Latencies::from_durations(vec![Duration::from_millis(1)]).unwrap();
+    /// assert_eq!(Latencies::pooled([run.clone(), run]).unwrap().len(), 2);
+    /// assert!(Latencies::pooled([]).is_err());
+    /// ```
+    pub fn pooled(runs: impl IntoIterator<Item = Latencies>) -> Result<Latencies> {
+        Latencies::from_durations(runs.into_iter().flat_map(|l| l.sorted).collect())
+    }
+
+    /// The latency that a share `p` of the items did not exceed, nearest rank: 0.5 the
+    /// median, 0.9 the 90th percentile, 1.0 the slowest item. `p` is clamped to 0..=1
+    /// (NaN counts as 0.5).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ms = |n| Duration::from_millis(n);
+    /// let l = lab::trace::Latencies::from_durations((1..=10).map(ms).collect()).unwrap();
+    /// assert_eq!(l.percentile(0.0), ms(1));
+    /// assert_eq!(l.percentile(0.9), ms(9));
+    /// assert_eq!(l.percentile(7.0), ms(10)); // clamped
+    /// ```
+    pub fn percentile(&self, p: f64) -> Duration {
+        let p = if p.is_nan() { 0.5 } else { p.clamp(0.0, 1.0) };
+        self.sorted[((self.sorted.len() - 1) as f64 * p).round() as usize]
+    }
+
+    /// The median item's latency (`percentile(0.5)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let l = lab::trace::Latencies::from_durations(vec![Duration::from_millis(4); 3]).unwrap();
+    /// assert_eq!(l.median(), Duration::from_millis(4));
+    /// ```
+    pub fn median(&self) -> Duration {
+        self.percentile(0.5)
+    }
+
+    /// How many items (never 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let l = lab::trace::Latencies::from_durations(vec![std::time::Duration::ZERO; 2]).unwrap();
+    /// assert_eq!(l.len(), 2);
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // never empty
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// Every latency, from the shortest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let l = lab::trace::Latencies::from_durations(vec![Duration::from_millis(2), Duration::ZERO]).unwrap();
+    /// assert_eq!(l.as_slice()[0], Duration::ZERO);
+    /// ```
+    pub fn as_slice(&self) -> &[Duration] {
+        &self.sorted
+    }
+}
+
 impl Trace {
     /// Builds a trace from lanes given directly: for tests, and for drawing data that
     /// was not recorded live (an explored schedule, say). Times are used as given.
@@ -278,6 +397,74 @@ impl Trace {
     /// ```
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// How long each item took, start to finish: for every span label that begins with
+    /// `prefix` (`"doc "` groups `"doc 0"`, `"doc 1"`, ...), the time from the earliest
+    /// start of a span with that label to the latest end of one, on whatever lanes they
+    /// are. For a document fetched on one lane and counted on another, that is its
+    /// latency from fetch to count.
+    ///
+    /// # Errors
+    ///
+    /// No span label begins with `prefix` ([`ErrorKind::NotFound`], naming a few labels
+    /// the trace has).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{record::Recorder, trace::Kind};
+    /// use std::time::Duration;
+    ///
+    /// let rec = Recorder::new();
+    /// let (mut fetcher, mut counter) = (rec.lane("fetch"), rec.lane("count"));
+    /// for i in 0..3 {
+    ///     fetcher.span(Kind::Io, format!("doc {i}"), || std::thread::sleep(Duration::from_millis(1)));
+    ///     counter.span(Kind::Compute, format!("doc {i}"), || lab::scenarios::spin(1_000));
+    /// }
+    /// drop((fetcher, counter)); // lanes are kept when dropped
+    /// let latencies = rec.trace().unwrap().latencies("doc ").unwrap();
+    /// assert_eq!(latencies.len(), 3);
+    /// assert!(latencies.median() >= Duration::from_millis(1)); // each includes its fetch
+    /// assert!(rec.trace().unwrap().latencies("page ").is_err());
+    /// ```
+    pub fn latencies(&self, prefix: &str) -> Result<Latencies> {
+        let mut items: Vec<(&str, Duration, Duration)> = Vec::new();
+        for span in self.lanes.iter().flat_map(|l| &l.spans) {
+            if !span.label.starts_with(prefix) {
+                continue;
+            }
+            match items.iter_mut().find(|(label, _, _)| *label == span.label) {
+                Some((_, start, end)) => {
+                    *start = (*start).min(span.start);
+                    *end = (*end).max(span.end);
+                }
+                None => items.push((&span.label, span.start, span.end)),
+            }
+        }
+        if items.is_empty() {
+            let mut some: Vec<&str> = self
+                .lanes
+                .iter()
+                .flat_map(|l| &l.spans)
+                .map(|s| &*s.label)
+                .collect();
+            some.sort_unstable();
+            some.dedup();
+            some.truncate(4);
+            return Err(Error::of(
+                ErrorKind::NotFound,
+                format!(
+                    "no span label begins with {prefix:?}; this trace has labels such as {some:?}"
+                ),
+            ));
+        }
+        Ok(Latencies::sorted(
+            items
+                .into_iter()
+                .map(|(_, start, end)| end - start)
+                .collect(),
+        ))
     }
 
     /// How many spans, over all lanes.
@@ -486,5 +673,51 @@ impl Message {
 
     pub(crate) fn last(&self) -> Duration {
         self.received.unwrap_or(self.accepted).max(self.accepted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(kind: Kind, label: &'static str, start: u64, end: u64) -> Span {
+        let ms = Duration::from_millis;
+        Span {
+            start: ms(start),
+            end: ms(end),
+            kind,
+            label: label.into(),
+            cancelled: false,
+        }
+    }
+
+    #[test]
+    fn latencies_join_an_items_spans_across_lanes() {
+        let fetch = LaneTrace {
+            name: "fetch".into(),
+            spans: vec![
+                span(Kind::Io, "doc 0", 0, 5),
+                span(Kind::Io, "doc 1", 5, 10),
+                span(Kind::Io, "other", 0, 50),
+            ],
+            marks: vec![],
+        };
+        let count = LaneTrace {
+            name: "count".into(),
+            spans: vec![
+                span(Kind::Compute, "doc 0", 6, 8),
+                span(Kind::Compute, "doc 1", 11, 30),
+            ],
+            marks: vec![],
+        };
+        let trace = Trace::from_lanes(vec![fetch, count]).unwrap();
+        let l = trace.latencies("doc ").unwrap();
+        let ms = Duration::from_millis;
+        assert_eq!(l.as_slice(), [ms(8), ms(25)]); // doc 0: 0 → 8; doc 1: 5 → 30
+        assert_eq!(l.percentile(0.0), ms(8));
+        assert_eq!(l.percentile(f64::NAN), l.median());
+        let err = trace.latencies("page ").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(err.to_string().contains("\"doc 0\""), "{err}");
     }
 }
