@@ -19,12 +19,19 @@ from tools.series import NOTEBOOKS, tags
 CAPSTONE = NOTEBOOKS / "10-conclusion.ipynb"
 
 # Each wrong answer: (name, Rust cell defining `my_crawl` and checking it, what must be printed,
-# what must not). The cells use the notebook's own items (Site, fetch, parse, check...).
+# what must not). The cells use lab::capstone's items (Site, fetch, parse, within_deadline,
+# Site::check) as the notebook imports them, and, after Run All, the solutions' own fns.
 HEALTHY = """
-(site.most_in_flight(), site.requests()); // count from here: only this crawl's requests
 let rec_w = Recorder::new();
-let wrong = my_crawl(site.addr, work, FETCHERS, page_limit, &rec_w);
-check(&wrong, &rec_w, &site, Some(starter_time));
+let wrong = my_crawl(site.addr(), work, FETCHERS, page_limit, &rec_w);
+site.check(&wrong, FETCHERS, Some(starter_time));
+"""
+
+# The backpressure check of the notebook's check cell: the same crawler on the burst site.
+BURST = """
+let burst_w = Site::burst(2 * pages)?;
+let wrong = my_crawl(burst_w.addr(), work, FETCHERS, page_limit, &Recorder::new());
+burst_w.check(&wrong, FETCHERS, None);
 """
 
 NO_CAP = """
@@ -32,7 +39,7 @@ NO_CAP = """
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = (fetchers, limit);
     let mut lane = rec.lane("crawler");
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(fetch(addr, "/p0".to_string()));
@@ -55,7 +62,7 @@ def parse_elsewhere(how: str) -> str:
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = limit;
     let rec = rec.clone();
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
         let mut frontier = VecDeque::from(["/p0".to_string()]);
         let mut tasks = tokio::task::JoinSet::new();
@@ -92,7 +99,7 @@ LEAK = """
 /// Wrong: gives up *waiting* for a silent page, not the fetch itself: its task lives on.
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = rec;
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
         let mut frontier = VecDeque::from(["/p0".to_string()]);
         let (mut asked, mut tasks) = (HashSet::new(), tokio::task::JoinSet::new());
@@ -118,17 +125,79 @@ fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, r
         report
     })
 }
-let silent_w = Site::start(pages, Some(17))?;
-let wrong = my_crawl(silent_w.addr, work, FETCHERS, page_limit, &Recorder::new());
-check(&wrong, &Recorder::new(), &silent_w, None);
+let silent_w = Site::silent(pages, 17)?;
+let wrong = my_crawl(silent_w.addr(), work, FETCHERS, page_limit, &Recorder::new());
+silent_w.check(&wrong, FETCHERS, None);
 """
+
+NOT_JOINED = """
+/// Wrong: the finished crawler (timeouts and all), its tasks spawned and never joined. They
+/// end soon after it returns, by themselves, but nothing in the crawl makes sure of it.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    within_deadline(CRAWL_DEADLINE, async {
+        let (frontier_tx, frontier_rx) = mpsc::unbounded_channel();
+        let (pages_tx, pages_rx) = mpsc::channel(4);
+        let (results_tx, results_rx) = mpsc::channel(4);
+        let frontier: Frontier = Arc::new(Mutex::new(frontier_rx));
+        for f in 0..fetchers {
+            let lane = rec.lane(format!("fetcher {f}"));
+            tokio::spawn(fetch_stage_within(lane, addr, frontier.clone(), pages_tx.clone(), limit));
+        }
+        tokio::spawn(parse_stage(rec.lane("parse stage"), rec.clone(), work, pages_rx, results_tx));
+        drop(pages_tx);
+        coordinate(rec.lane("coordinator"), frontier_tx, results_rx).await
+    })
+}
+let silent_w = Site::silent(pages, 17)?;
+let wrong = my_crawl(silent_w.addr(), work, FETCHERS, page_limit, &Recorder::new());
+silent_w.check(&wrong, FETCHERS, None);
+"""
+
+UNBOUNDED_PARSES = """
+/// Wrong: at most `fetchers` fetches, and the parses on rayon, but each fetched page is
+/// handed to rayon::spawn and its task ends: nothing holds the next page back, and pages
+/// queue on rayon without a bound when parsing falls behind.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
+    let _ = (limit, rec);
+    within_deadline(CRAWL_DEADLINE, async move {
+        let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
+        let mut frontier = VecDeque::from(["/p0".to_string()]);
+        let (parsed_tx, mut parsed_rx) = mpsc::unbounded_channel::<Parsed>();
+        let (mut tasks, mut pending) = (tokio::task::JoinSet::new(), 0);
+        loop {
+            while tasks.len() < fetchers {
+                let Some(path) = frontier.pop_front() else { break };
+                pending += 1;
+                let tx = parsed_tx.clone();
+                tasks.spawn(async move {
+                    let page = fetch(addr, path).await;
+                    rayon::spawn(move || { let _ = tx.send(parse(page, work)); });
+                });
+            }
+            if pending == 0 { break; }
+            tokio::select! {
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                Some(parsed) = parsed_rx.recv() => {
+                    pending -= 1;
+                    for link in &parsed.links {
+                        if seen.insert(link.clone()) { frontier.push_back(link.clone()); }
+                    }
+                    report.add(&parsed);
+                }
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+        report
+    })
+}
+""" + HEALTHY + BURST
 
 CAPPED_TOO_HIGH = """
 /// Wrong: a cap, but at twice FETCHERS.
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = (fetchers, limit);
     let mut lane = rec.lane("crawler");
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
         let mut frontier = VecDeque::from(["/p0".to_string()]);
         let mut tasks = tokio::task::JoinSet::new();
@@ -166,7 +235,7 @@ PAR_ITER_BATCH = """
 /// on rayon, several at once, but the event loop is blocked until the whole batch is parsed.
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = (limit, rec);
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::from(["/p0".to_string()]));
         let mut frontier = VecDeque::from(["/p0".to_string()]);
         while !frontier.is_empty() {
@@ -196,7 +265,7 @@ FETCHED_TWICE = """
 fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, limit: Duration, rec: &Recorder) -> Report {
     let _ = limit;
     let mut lane = rec.lane("crawler");
-    within_deadline(async move {
+    within_deadline(CRAWL_DEADLINE, async move {
         let (mut report, mut seen) = (Report::default(), HashSet::new());
         let mut frontier = VecDeque::from(["/p0".to_string()]);
         let mut tasks = tokio::task::JoinSet::new();
@@ -230,6 +299,10 @@ WRONG = {
                                                      "check `seen` when you queue a link"], []),
     "a fetch left running": (LEAK, ["of your crawl's tasks were still running after it returned", "✘ exercise 3"],
                              ["✔ exercise 3"]),
+    "tasks never joined": (NOT_JOINED, ["✘ exercise 3", "task(s) still running when your crawl returned: keep every "
+                                        "task you spawn in a JoinSet"], ["✔ exercise 3"]),
+    "parses queued on rayon without a bound": (UNBOUNDED_PARSES, ["✘ exercise 2, backpressure"],
+                                               ["✔ exercise 2, backpressure"]),
 }
 
 
@@ -269,6 +342,9 @@ def test_the_solutions_pass_their_checks(capstone_run):
         text = text_of(cell)
         assert "✘" not in text, f"a solution fails its check:\n{text}"
         assert not panic_in(text), text
+    checked = "".join(text_of(c) for c in solutions)
+    for done in ("✔ exercise 2, backpressure", "✔ exercise 3"):  # counted, so certain on any machine
+        assert done in checked, f"no {done!r} in the solutions' checks:\n{checked}"
 
 
 @pytest.mark.parametrize("name", list(WRONG))
@@ -283,7 +359,7 @@ def test_a_wrong_answer_is_not_passed(capstone_run, name):
         assert line not in text, f"{name}: the check passed a wrong answer ({line!r}):\n{text}"
     if name in ("parses on spawn_blocking", "a thread per parse"):
         # ✘ when parses overlapped (the usual case); when they did not, "one at a time".
-        assert "✘ exercise 2" in text or "· exercise 2: one parse at a time" in text, text
+        assert "✘ exercise 2" in text or "· exercise 2, where parses run: one parse at a time" in text, text
 
 
 # ---------------------------------------------------------------- notebook 11, exercise 1

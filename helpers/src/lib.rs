@@ -32,6 +32,7 @@
 //!   6    rates       bench, compare, limits, draw, scenarios, error, show
 //!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
+//!   5    capstone    draw, scenarios, error, show
 //!   5    explore     draw, error, show
 //!   5    bench       draw, record, compare, error, show
 //!   5    limits      draw, scenarios, error
@@ -108,6 +109,12 @@
 //!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
 //! - [`service`]: [`SlowService`](service::SlowService), a loopback server that answers after a delay, for
 //!   experiments with real sockets.
+//! - [`capstone`]: notebook 10's workshop: a [`Site`](capstone::Site) to crawl (a loopback
+//!   web server that logs every request), the crawler's pieces ([`fetch`](capstone::fetch),
+//!   [`parse`](capstone::parse), [`Report`](capstone::Report)), [`within_deadline`](capstone::within_deadline)
+//!   (a crawl's event loop, bounded in time, that counts the tasks left running), and
+//!   [`Site::check`](capstone::Site::check), whose every rule counts what the server, the
+//!   parses and the event loop saw rather than what the crawl says of itself.
 //! - `export`: [`Trace::to_chrome_json`](trace::Trace::to_chrome_json) and [`Trace::save_chrome_trace`](trace::Trace::save_chrome_trace) for Perfetto.
 //!
 //! ## Paths
@@ -138,6 +145,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod capstone;
 pub mod compare;
 pub mod deadlock;
 pub mod draw;
