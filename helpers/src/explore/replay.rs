@@ -136,6 +136,18 @@ impl Stepper {
             }
             Some(Ins::WaitUntil(_)) => "its condition is false now".to_string(),
             Some(Ins::Acquire(_)) => "the count is 0".to_string(),
+            Some(Ins::Wake { cv, lock }) if p.sleep(&self.state, t) == -1 => {
+                let holder = p
+                    .holder(&self.state, *lock)
+                    .map_or("another thread".to_string(), |u| format!("{:?}", p.name(u)));
+                format!(
+                    "notified on {}; {holder} holds {}",
+                    p.names.condvars[*cv], p.names.locks[*lock]
+                )
+            }
+            Some(Ins::Wake { cv, .. }) => {
+                format!("asleep on {} until a notify", p.names.condvars[*cv])
+            }
             _ => "blocked".to_string(),
         }
     }
