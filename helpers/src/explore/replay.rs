@@ -229,6 +229,13 @@ impl Stepper {
                     Some(text) if p.can_move(&self.state, t) => {
                         format!("{name} was to run: {text}")
                     }
+                    Some(_) if p.sleep(&self.state, t) > 0 => match p.next_ins(&self.state, t) {
+                        Some(Ins::Wake { cv, lock }) => format!(
+                            "{name} sleeps in wait({}, {}) until a notify",
+                            p.names.condvars[*cv], p.names.locks[*lock]
+                        ),
+                        _ => unreachable!("only a thread in a wait sleeps"),
+                    },
                     Some(text) => format!("{name} waits at: {text} ({})", self.why_waiting(t)),
                 }
             })

@@ -8,6 +8,11 @@ fn labels(all: &Exploration) -> Vec<(String, u64)> {
     all.outcomes().iter().map(of).collect()
 }
 
+/// What a cell shows for a replay, as text.
+fn lab_summary(run: &Replay) -> String {
+    crate::show::Show::summary(run)
+}
+
 fn rmw(var: &str, n: i64) -> [Step; 3] {
     [Step::read(var), Step::add(n), Step::write(var)]
 }
@@ -587,6 +592,11 @@ fn a_flag_set_without_the_lock_loses_the_wakeup_and_the_lock_fixes_it() {
     );
     let run = buggy.replay(stuck.shortest()).unwrap();
     assert_eq!(run.rows()[4][2], "wait(cv, m): unlock m, sleep");
+    let shown = lab_summary(&run);
+    assert!(
+        shown.contains("consumer sleeps in wait(cv, m) until a notify; producer finished"),
+        "{shown}"
+    );
     assert_eq!(run.outcome(), stuck.label());
     assert!(!all.outcomes().iter().any(|o| o.failed()));
 
