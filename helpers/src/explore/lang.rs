@@ -2,7 +2,7 @@
 //!
 //! One line is one step, executed indivisibly. Names declared with `Program::shared` are
 //! shared variables; any other name on the left of `=` is a local of the thread, starting
-//! at 0. Locks and critical sections have their own names.
+//! at 0. Locks, critical sections and condition variables have their own names.
 //!
 //! A thread is checked before it is unrolled: its size (nested `repeat`s multiply) against
 //! the limit, and its names, so that a typo (a local read before any step sets it, or set

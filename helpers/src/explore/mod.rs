@@ -157,7 +157,8 @@ pub use sample::{MAX_RUNS, Samples, Scheduler};
 /// assert_eq!(p.explore().unwrap_err().kind(), lab::ErrorKind::Limit);
 /// ```
 pub const MAX_PROGRAM_THREADS: usize = 8;
-/// The most steps one thread of a [`Program`] may have, `repeat` blocks unrolled.
+/// The most steps one thread of a [`Program`] may have, `repeat` blocks unrolled (a
+/// `wait(cv, m)` line is two steps).
 ///
 /// # Examples
 ///
