@@ -375,18 +375,37 @@ FIXES = {
     "the fix": ('["lock m", "a += 1", "b += 1", "check a == b", "unlock m"]', "✔ 0 of"),
 }
 
+# Wrong fixes for puzzle 8, the lost wakeup (consumer, producer), and a right one.
+LOOP = '"lock m", "repeat 2 {", "if ready == 0 {", "wait(cv, m)", "}", "}", "unlock m"'
+IF = '"lock m", "if ready == 0 {", "wait(cv, m)", "}", "unlock m"'
+LOCKED = '"lock m", "ready = 1", "notify_one(cv)", "unlock m"'
+WAKEUPS = {
+    "puzzle 8 unchanged": (IF, '"ready = 1", "notify_one(cv)"', "✘ "),
+    "a loop, the flag set outside the lock": (LOOP, '"ready = 1", "notify_one(cv)"', "✘ "),
+    "the lock, but if instead of a loop": (IF, LOCKED, "✘ "),
+    "the wait deleted": ('"lock m", "unlock m"', LOCKED, "✘ "),
+    "a spin-wait instead": ('"wait until ready == 1"', LOCKED, "✘ the consumer never needs"),
+    "the notify deleted": (LOOP, '"lock m", "ready = 1", "unlock m"', "✘ "),
+    "the fix": (LOOP, LOCKED, "✔ 0 of"),
+}
 
-def test_the_scheduler_exercise_check_fails_every_wrong_fix():
-    """Notebook 11's judge_fix, in the kernel: its setup, `wins` and `judge_fix` cells, then
-    each fix; only the real fix gets ✔."""
+
+def test_the_scheduler_exercise_checks_fail_every_wrong_fix():
+    """Notebook 11's judges, in the kernel: its setup cell and puzzle 3's cell, then each fix
+    of puzzle 3 (judge_reorder) and of puzzle 8 (judge_wakeup); only the real fixes get ✔."""
     nb = nbformat.read(SCHEDULER, as_version=4)
     keep = [c for c in nb.cells if c.cell_type == "code" and (
-        c is next(x for x in nb.cells if x.cell_type == "code")
-        or "fn wins(" in c.source or "fn judge_fix(" in c.source)]
-    assert len(keep) == 3, "expected the setup cell, wins() and judge_fix() in notebook 11"
+        c is next(x for x in nb.cells if x.cell_type == "code") or "let half_locked" in c.source)]
+    assert len(keep) == 2, "expected the setup cell and puzzle 3's cell in notebook 11"
     nb.cells = keep
-    for name, (fix, _) in FIXES.items():
-        cell = nbformat.v4.new_code_cell(f"judge_fix({fix})?;")
+    cases = {}
+    for name, (fix, expect) in FIXES.items():
+        cases[f"3: {name}"] = (f"println!(\"{{}}\", lab::explore::judge_reorder(&half_locked, &{fix})?);", expect)
+    for name, (consumer, producer, expect) in WAKEUPS.items():
+        cases[f"8: {name}"] = (
+            f"println!(\"{{}}\", lab::explore::judge_wakeup(&[{consumer}], &[{producer}])?);", expect)
+    for name, (source, _) in cases.items():
+        cell = nbformat.v4.new_code_cell(source)
         cell.metadata["fix"] = name
         nb.cells.append(cell)
     path = SCHEDULER.with_name(".wrong-answers-11.ipynb")
@@ -396,11 +415,14 @@ def test_the_scheduler_exercise_check_fails_every_wrong_fix():
     finally:
         path.unlink(missing_ok=True)
     assert "stopped" not in timings, timings["stopped"]
+    seen = 0
     for cell in executed.cells:
         if "fix" not in cell.metadata:
             continue
+        seen += 1
         name, text = cell.metadata["fix"], text_of(cell)
-        expect = FIXES[name][1]
+        expect = cases[name][1]
         assert text.startswith(expect), f"{name}: expected a line starting {expect!r}, got:\n{text}"
-        if name != "the fix":
+        if not name.endswith("the fix"):
             assert "✔" not in text, f"{name}: the check passed a wrong fix:\n{text}"
+    assert seen == len(cases), f"{seen} of {len(cases)} fixes ran"

@@ -2,7 +2,7 @@
 //!
 //! One line is one step, executed indivisibly. Names declared with `Program::shared` are
 //! shared variables; any other name on the left of `=` is a local of the thread, starting
-//! at 0. Locks and critical sections have their own names.
+//! at 0. Locks, critical sections and condition variables have their own names.
 //!
 //! A thread is checked before it is unrolled: its size (nested `repeat`s multiply) against
 //! the limit, and its names, so that a typo (a local read before any step sets it, or set
@@ -81,6 +81,21 @@ pub(crate) enum Ins {
     Check(Expr),
     Enter(usize),
     Leave(usize),
+    /// The first half of `wait(cv, m)`: unlock `m` and fall asleep on `cv`, in one step.
+    Sleep {
+        cv: usize,
+        lock: usize,
+    },
+    /// The second half of `wait(cv, m)`: once notified and `m` is free, wake and lock `m`.
+    Wake {
+        cv: usize,
+        lock: usize,
+    },
+    /// `notify_one(cv)` (`all: false`) or `notify_all(cv)`.
+    Notify {
+        cv: usize,
+        all: bool,
+    },
     /// Evaluates the condition (a step: it may read shared memory); jumps if false.
     JumpUnless(Expr, usize),
     /// Not a step: where an `if` branch ends.
@@ -101,6 +116,7 @@ pub(crate) struct Names {
     pub(crate) shared: Vec<String>,
     pub(crate) locks: Vec<String>,
     pub(crate) sections: Vec<String>,
+    pub(crate) condvars: Vec<String>,
 }
 
 impl Names {
@@ -109,6 +125,9 @@ impl Names {
     }
     fn section(&mut self, name: &str) -> usize {
         intern(&mut self.sections, name)
+    }
+    fn condvar(&mut self, name: &str) -> usize {
+        intern(&mut self.condvars, name)
     }
     fn shared(&self, name: &str) -> Option<usize> {
         self.shared.iter().position(|n| n == name)
@@ -187,6 +206,23 @@ pub(crate) fn compile(thread: &str, steps: &[Step], names: &mut Names) -> Result
                 line,
                 reads,
             }),
+            // One line, two steps: a thread asleep in a wait sits between them.
+            Parsed::Wait { cv, lock } => {
+                let (c, m) = (&names.condvars[cv], &names.locks[lock]);
+                let body = &mut stack.last_mut().expect("top").1;
+                body.push(Stmt::Simple {
+                    ins: Ins::Sleep { cv, lock },
+                    text: format!("wait({c}, {m}): unlock {m}, sleep"),
+                    line,
+                    reads: Vec::new(),
+                });
+                body.push(Stmt::Simple {
+                    ins: Ins::Wake { cv, lock },
+                    text: format!("wait({c}, {m}): woken, lock {m}"),
+                    line,
+                    reads: Vec::new(),
+                });
+            }
             Parsed::OpenIf(cond) => stack.push((
                 Block::If(Head {
                     cond,
@@ -550,6 +586,11 @@ fn legacy(
 
 enum Parsed {
     Stmt(Ins),
+    /// `wait(cv, m)`: two steps (see [`Ins::Sleep`] and [`Ins::Wake`]).
+    Wait {
+        cv: usize,
+        lock: usize,
+    },
     OpenIf(Expr),
     OpenRepeat(usize),
     Else,
@@ -747,11 +788,33 @@ impl<'a> Parser<'a> {
                     }
                 })
             }
+            "wait" if self.eat("(") => {
+                let cv = self.name("a condition variable's name: wait(cv, m)")?;
+                self.expect_sym(",")?;
+                let lock = self.name("a lock's name: wait(cv, m)")?;
+                self.expect_sym(")")?;
+                Parsed::Wait {
+                    cv: self.names.condvar(&cv),
+                    lock: self.names.lock(&lock),
+                }
+            }
             "wait" => {
                 if !matches!(self.next(), Some(Tok::Name(n)) if n == "until") {
-                    return keyword(self, "write `wait until <condition>`,");
+                    return keyword(
+                        self,
+                        "write `wait until <condition>` (a spin-wait) or `wait(cv, m)` (a \
+                         condition variable),",
+                    );
                 }
                 Parsed::Stmt(Ins::WaitUntil(self.expr()?))
+            }
+            "notify_one" | "notify_all" if self.eat("(") => {
+                let cv = self.name("a condition variable's name")?;
+                self.expect_sym(")")?;
+                Parsed::Stmt(Ins::Notify {
+                    cv: self.names.condvar(&cv),
+                    all: first == "notify_all",
+                })
             }
             "check" => Parsed::Stmt(Ins::Check(self.expr()?)),
             "if" => {
@@ -801,7 +864,8 @@ impl<'a> Parser<'a> {
                     self.expect_sym("=").map_err(|_| {
                         format!(
                             "{first:?} is not a step: write `x = <expression>`, lock, unlock, \
-                             wait until, check, enter, leave, acquire, release, if, repeat"
+                             wait until, wait(cv, m), notify_one(cv), notify_all(cv), check, \
+                             enter, leave, acquire, release, if, repeat"
                         )
                     })?;
                     match self.peek().cloned() {

@@ -1,8 +1,9 @@
 //! The machine that runs a compiled program: its state, one step, and how a state ends.
 //!
 //! A state is one `Vec<i64>`: each thread's position, each lock's holder (+1; 0 when
-//! free), each critical section's occupants (a bit per thread), the shared variables,
-//! then every thread's locals. A step that ends the schedule (a failed check, a lock
+//! free), each critical section's occupants (a bit per thread), when the program has
+//! condition variables each thread's place in a wait (see [`Machine::sleep`]), the shared
+//! variables, then every thread's locals. A step that ends the schedule (a failed check, a lock
 //! taken twice) says so with a typed [`End`]; so does [`Machine::ending`] for a state
 //! where no thread can move. Nothing here writes a label: that is the outcome layer's.
 
@@ -18,6 +19,10 @@ pub(crate) struct Machine {
     start: Vec<i64>,
     locks_at: usize,
     sections_at: usize,
+    /// Each thread's place in a wait: 0 when not asleep, r > 0 asleep and r-th in its
+    /// condition variable's queue, -1 notified (waiting only for the lock). No slots when
+    /// the program has no condition variables.
+    sleeps_at: usize,
     shared_at: usize,
     locals_at: Vec<usize>,
     /// For each thread and position, the first position whose step reads the same: two
@@ -30,7 +35,8 @@ impl Machine {
         let n = threads.len();
         let locks_at = n;
         let sections_at = locks_at + names.locks.len();
-        let shared_at = sections_at + names.sections.len();
+        let sleeps_at = sections_at + names.sections.len();
+        let shared_at = sleeps_at + if names.condvars.is_empty() { 0 } else { n };
         let mut locals_at = Vec::with_capacity(n);
         let mut at = shared_at + shared.len();
         for (_, code) in &threads {
@@ -58,6 +64,7 @@ impl Machine {
             start,
             locks_at,
             sections_at,
+            sleeps_at,
             shared_at,
             locals_at,
             same_text,
@@ -108,6 +115,24 @@ impl Machine {
         (h > 0).then(|| h as usize - 1)
     }
 
+    /// Thread `t`'s place in a wait: 0 when it is not asleep, r > 0 when it sleeps r-th in
+    /// line on a condition variable, -1 when notified and waiting only for the lock.
+    pub(crate) fn sleep(&self, s: &[i64], t: usize) -> i64 {
+        if self.names.condvars.is_empty() {
+            0
+        } else {
+            s[self.sleeps_at + t]
+        }
+    }
+
+    /// The threads asleep on condition variable `cv` (not yet notified).
+    fn sleepers(&self, s: &[i64], cv: usize) -> impl Iterator<Item = usize> {
+        (0..self.threads.len()).filter(move |&u| {
+            self.sleep(s, u) > 0
+                && matches!(self.next_ins(s, u), Some(Ins::Wake { cv: c, .. }) if *c == cv)
+        })
+    }
+
     /// Thread `t`'s next instruction, if it has one.
     pub(crate) fn next_ins(&self, s: &[i64], t: usize) -> Option<&Ins> {
         self.threads[t].1.ins.get(self.pc(s, t))
@@ -153,6 +178,11 @@ impl Machine {
             Some(Ins::Lock(l)) => self.holder(s, *l).is_none_or(|h| h == t),
             Some(Ins::WaitUntil(e)) => self.eval(s, t, e).is_none_or(|v| v != 0),
             Some(Ins::Acquire(v)) => self.shared(s)[*v] > 0,
+            // Mesa semantics: a notify makes the sleeper runnable, and it then competes
+            // for the lock like any other thread.
+            Some(Ins::Wake { lock, .. }) => {
+                self.sleep(s, t) == -1 && self.holder(s, *lock).is_none()
+            }
             Some(_) => true,
         }
     }
@@ -241,6 +271,28 @@ impl Machine {
                 eval!(e);
             }
             Ins::Acquire(v) => n[self.shared_at + v] -= 1,
+            Ins::Sleep { cv, lock } => {
+                if self.holder(s, *lock) != Some(t) {
+                    return failed(Failure::WaitsUnheld {
+                        thread: t,
+                        cv: *cv,
+                        lock: *lock,
+                    });
+                }
+                n[self.locks_at + lock] = 0;
+                n[self.sleeps_at + t] = 1 + self.sleepers(s, *cv).count() as i64;
+            }
+            Ins::Wake { lock, .. } => {
+                n[self.locks_at + lock] = t as i64 + 1;
+                n[self.sleeps_at + t] = 0;
+            }
+            Ins::Notify { cv, all } => {
+                // Wakes the thread asleep longest (or all); with nobody asleep, it is lost.
+                for u in self.sleepers(s, *cv) {
+                    let at = self.sleeps_at + u;
+                    n[at] = if *all || n[at] == 1 { -1 } else { n[at] - 1 };
+                }
+            }
             Ins::Check(e) => {
                 if eval!(e) == 0 {
                     return failed(Failure::Check {
@@ -304,6 +356,7 @@ impl Machine {
         let stuck: Vec<usize> = (0..n).filter(|&t| !self.finished(s, t)).collect();
         let lock_of = |t: usize| match &self.threads[t].1.ins[self.pc(s, t)] {
             Ins::Lock(l) => Some(*l),
+            Ins::Wake { lock, .. } if self.sleep(s, t) == -1 => Some(*lock),
             _ => None,
         };
         // A thread waiting for a lock whose holder has run all its steps: nobody will
@@ -335,9 +388,12 @@ impl Machine {
                         lock,
                         holder: self.holder(s, lock),
                     },
-                    None => Wait::Until {
-                        thread: t,
-                        step: self.same_text(t, self.pc(s, t)),
+                    None => match self.next_ins(s, t) {
+                        Some(Ins::Wake { cv, .. }) => Wait::Asleep { thread: t, cv: *cv },
+                        _ => Wait::Until {
+                            thread: t,
+                            step: self.same_text(t, self.pc(s, t)),
+                        },
                     },
                 })
                 .collect(),

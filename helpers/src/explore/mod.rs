@@ -42,6 +42,8 @@
 //! | `ok = cas(x, 0, 1)` | compare-and-swap: if `x == 0`, set it to 1; `ok` says whether it did |
 //! | `wait until flag == 0` | a spin-wait: the step can run only when the condition holds |
 //! | `acquire s` / `release s` | a semaphore on shared `s`: wait until `s > 0` then `s -= 1`; `s += 1` |
+//! | `wait(cv, m)` | a condition variable's wait: two steps (see below) |
+//! | `notify_one(cv)` / `notify_all(cv)` | wake the thread asleep longest on `cv` / every thread asleep on it; with none asleep, the notify is lost |
 //! | `check x != 2` | an assertion: a schedule where it is false ends as a failure |
 //! | `enter cs` / `leave cs` | a critical section: two threads inside at once is a failure |
 //! | `if x == 0 {` … `} else {` … `}` | a branch (evaluating the condition is a step) |
@@ -50,6 +52,55 @@
 //! The first version's steps still work and read as before: [`Step::read`],
 //! [`Step::add`], [`Step::write`] (one local called `local`), [`Step::lock`],
 //! [`Step::unlock`], [`Step::atomic_add`].
+//!
+//! ## Condition variables
+//!
+//! `wait(cv, m)` behaves as [`std::sync::Condvar::wait`] does, with Mesa semantics, and
+//! is two steps, so a replay shows a thread asleep between them:
+//!
+//! 1. `wait(cv, m): unlock m, sleep`: in one indivisible step, unlock `m` (the thread
+//!    must hold it: waiting without it ends the schedule as a failure) and fall asleep on
+//!    `cv`, last in its queue. Between the unlock and the sleep no other thread can run,
+//!    so a notify sent after the unlock finds the thread asleep.
+//! 2. `wait(cv, m): woken, lock m`: a sleeping thread cannot move until a notify wakes it;
+//!    it then competes for `m` like any thread, and takes it in this step. A notify hands
+//!    over nothing: by the time the woken thread holds `m`, another thread may have changed
+//!    what it waited for. So the condition must be checked again, under the lock, in a
+//!    loop (std's docs say the same); since loops are bounded, write `while !ready { wait }`
+//!    as `repeat 2 { if ready == 0 { wait(cv, m) } }`.
+//!
+//! `notify_one(cv)` wakes the thread that has slept longest on `cv` (std promises no
+//! order; with one sleeper there is no choice), `notify_all(cv)` every one. Neither needs
+//! a lock. A notify when no thread is asleep on `cv` is **lost**: it is not remembered for
+//! a thread that waits later (unlike a semaphore's `release`). A thread left asleep when
+//! no other can move ends its schedule [`Ending::Stuck`] ("sleeps on cv and no thread is
+//! left to notify it"): the lost wakeup. The model makes no spurious wakeups (std allows
+//! them); to add one, add a thread whose only step is `notify_all(cv)`: to a sleeper, a
+//! notify from nowhere is exactly what a spurious wakeup looks like.
+//!
+//! ```
+//! use lab::explore::{Ending, Program};
+//!
+//! // The consumer checks the flag under the lock, but the producer sets it without the
+//! // lock: it can set it and notify between the consumer's check and its wait.
+//! let lost = Program::new()
+//!     .shared("ready", 0)
+//!     .thread("consumer", ["lock m", "if ready == 0 {", "wait(cv, m)", "}", "unlock m"])
+//!     .thread("producer", ["ready = 1", "notify_one(cv)"]);
+//! let all = lost.explore().unwrap();
+//! let stuck = all.find(|o| o.ending() == Ending::Stuck).unwrap();
+//! assert_eq!(stuck.label(), "stuck: consumer sleeps on cv and no thread is left to notify it");
+//! assert_eq!(stuck.shortest(), ["consumer", "consumer", "producer", "producer", "consumer"]);
+//!
+//! // The fix: the flag is set under the same lock, and checked in a loop.
+//! let fixed = Program::new()
+//!     .shared("ready", 0)
+//!     .thread("consumer", ["lock m", "repeat 2 {", "if ready == 0 {", "wait(cv, m)", "}", "}",
+//!                          "unlock m", "check ready == 1"])
+//!     .thread("producer", ["lock m", "ready = 1", "notify_one(cv)", "unlock m"])
+//!     .thread("spurious", ["notify_all(cv)"]); // a spurious wakeup, at any moment
+//! assert_eq!(fixed.explore().unwrap().count_where(|o| o.is_bug()), 0);
+//! ```
 //!
 //! ## How it counts
 //!
@@ -75,6 +126,7 @@
 //! schedule ended ([`Ending`], [`Outcome`]) and writes its label.
 
 mod exploration;
+mod judge;
 mod lang;
 mod machine;
 mod outcome;
@@ -84,6 +136,7 @@ mod sample;
 mod search;
 
 pub use exploration::Exploration;
+pub use judge::{judge_reorder, judge_wakeup};
 pub use outcome::{Ending, Outcome};
 pub use program::{Program, Step};
 pub use replay::{Replay, Stepper};
@@ -104,7 +157,8 @@ pub use sample::{MAX_RUNS, Samples, Scheduler};
 /// assert_eq!(p.explore().unwrap_err().kind(), lab::ErrorKind::Limit);
 /// ```
 pub const MAX_PROGRAM_THREADS: usize = 8;
-/// The most steps one thread of a [`Program`] may have, `repeat` blocks unrolled.
+/// The most steps one thread of a [`Program`] may have, `repeat` blocks unrolled (a
+/// `wait(cv, m)` line is two steps).
 ///
 /// # Examples
 ///

@@ -32,7 +32,8 @@ pub enum Ending {
     /// A cycle of lock waits, or a thread locking a lock it already holds.
     Deadlock,
     /// No thread can move for another reason: a lock whose holder ended without
-    /// unlocking it, or a `wait until` whose condition can no longer become true.
+    /// unlocking it, a `wait until` whose condition can no longer become true, or a
+    /// thread asleep in `wait(cv, m)` that no thread is left to notify (a lost wakeup).
     Stuck,
 }
 
@@ -101,6 +102,12 @@ pub(crate) enum Failure {
         thread: usize,
         section: usize,
     },
+    /// `wait(cv, m)` without holding `m`.
+    WaitsUnheld {
+        thread: usize,
+        cv: usize,
+        lock: usize,
+    },
 }
 
 /// Why a thread that has not finished cannot move.
@@ -120,6 +127,8 @@ pub(crate) enum Wait {
     },
     /// At a step whose condition is false (`wait until`, `acquire`).
     Until { thread: usize, step: u32 },
+    /// Asleep in `wait(cv, m)`, never notified: the lost wakeup.
+    Asleep { thread: usize, cv: usize },
 }
 
 impl End {
@@ -199,6 +208,16 @@ impl Machine {
                 name(*thread),
                 section(*c)
             ),
+            End::Failed(Failure::WaitsUnheld {
+                thread,
+                cv,
+                lock: l,
+            }) => format!(
+                "{} waits on {} without holding {}",
+                name(*thread),
+                self.names.condvars[*cv],
+                lock(*l)
+            ),
             End::Deadlock { stuck } => {
                 let names: Vec<&str> = stuck.iter().map(|&t| name(t)).collect();
                 format!("deadlock ({} stuck)", names.join(", "))
@@ -233,6 +252,11 @@ impl Machine {
                         Wait::Until { thread, step } => {
                             format!("{} waits: {}", name(thread), self.text(thread, step))
                         }
+                        Wait::Asleep { thread, cv } => format!(
+                            "{} sleeps on {} and no thread is left to notify it",
+                            name(thread),
+                            self.names.condvars[cv]
+                        ),
                     })
                     .collect();
                 format!("stuck: {}", why.join("; "))

@@ -172,8 +172,8 @@ impl fmt::Display for Step {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
-    shared: Vec<(String, i64)>,
-    threads: Vec<(String, Vec<Step>)>,
+    pub(crate) shared: Vec<(String, i64)>,
+    pub(crate) threads: Vec<(String, Vec<Step>)>,
     error: FirstError,
 }
 

@@ -136,6 +136,18 @@ impl Stepper {
             }
             Some(Ins::WaitUntil(_)) => "its condition is false now".to_string(),
             Some(Ins::Acquire(_)) => "the count is 0".to_string(),
+            Some(Ins::Wake { cv, lock }) if p.sleep(&self.state, t) == -1 => {
+                let holder = p
+                    .holder(&self.state, *lock)
+                    .map_or("another thread".to_string(), |u| format!("{:?}", p.name(u)));
+                format!(
+                    "notified on {}; {holder} holds {}",
+                    p.names.condvars[*cv], p.names.locks[*lock]
+                )
+            }
+            Some(Ins::Wake { cv, .. }) => {
+                format!("asleep on {} until a notify", p.names.condvars[*cv])
+            }
             _ => "blocked".to_string(),
         }
     }
@@ -217,6 +229,13 @@ impl Stepper {
                     Some(text) if p.can_move(&self.state, t) => {
                         format!("{name} was to run: {text}")
                     }
+                    Some(_) if p.sleep(&self.state, t) > 0 => match p.next_ins(&self.state, t) {
+                        Some(Ins::Wake { cv, lock }) => format!(
+                            "{name} sleeps in wait({}, {}) until a notify",
+                            p.names.condvars[*cv], p.names.locks[*lock]
+                        ),
+                        _ => unreachable!("only a thread in a wait sleeps"),
+                    },
                     Some(text) => format!("{name} waits at: {text} ({})", self.why_waiting(t)),
                 }
             })

@@ -8,6 +8,11 @@ fn labels(all: &Exploration) -> Vec<(String, u64)> {
     all.outcomes().iter().map(of).collect()
 }
 
+/// What a cell shows for a replay, as text.
+fn lab_summary(run: &Replay) -> String {
+    crate::show::Show::summary(run)
+}
+
 fn rmw(var: &str, n: i64) -> [Step; 3] {
     [Step::read(var), Step::add(n), Step::write(var)]
 }
@@ -556,4 +561,265 @@ fn the_stepper_says_where_each_thread_is() {
         shown.contains("A waits at: lock y (\"B\" holds y); B waits at: lock x (\"A\" holds x)"),
         "{shown}"
     );
+}
+
+/// The lost-wakeup puzzle's consumer: checks `ready` under the lock, once (`if`).
+const CONSUMER_IF: [&str; 6] = [
+    "lock m",
+    "if ready == 0 {",
+    "wait(cv, m)",
+    "}",
+    "unlock m",
+    "check ready == 1",
+];
+
+#[test]
+fn a_flag_set_without_the_lock_loses_the_wakeup_and_the_lock_fixes_it() {
+    let buggy = Program::new()
+        .shared("ready", 0)
+        .thread("consumer", CONSUMER_IF)
+        .thread("producer", ["ready = 1", "notify_one(cv)"]);
+    let all = buggy.explore().unwrap();
+    let stuck = all.find(|o| o.ending() == Ending::Stuck).unwrap();
+    assert_eq!(
+        stuck.label(),
+        "stuck: consumer sleeps on cv and no thread is left to notify it"
+    );
+    // Checks the flag (0), the producer sets it and notifies nobody, the consumer sleeps.
+    assert_eq!(
+        stuck.shortest(),
+        ["consumer", "consumer", "producer", "producer", "consumer"]
+    );
+    let run = buggy.replay(stuck.shortest()).unwrap();
+    assert_eq!(run.rows()[4][2], "wait(cv, m): unlock m, sleep");
+    let shown = lab_summary(&run);
+    assert!(
+        shown.contains("consumer sleeps in wait(cv, m) until a notify; producer finished"),
+        "{shown}"
+    );
+    assert_eq!(run.outcome(), stuck.label());
+    assert!(!all.outcomes().iter().any(|o| o.failed()));
+
+    let fixed = Program::new()
+        .shared("ready", 0)
+        .thread("consumer", CONSUMER_IF)
+        .thread(
+            "producer",
+            ["lock m", "ready = 1", "notify_one(cv)", "unlock m"],
+        );
+    let all = fixed.explore().unwrap();
+    assert_eq!(all.count_where(|o| o.is_bug()), 0);
+    assert!(all.schedules() > 1);
+}
+
+#[test]
+fn a_notify_before_anyone_waits_is_lost() {
+    let p = Program::new()
+        .thread("A", ["notify_one(cv)"])
+        .thread("B", ["lock m", "wait(cv, m)", "unlock m"]);
+    // A notifies before B sleeps (before B locks m, or between its lock and its wait):
+    // the notify is lost and B sleeps forever. Only B asleep first is woken.
+    let early = p.replay(["A", "B", "B"]).unwrap();
+    assert_eq!(
+        early.outcome(),
+        "stuck: B sleeps on cv and no thread is left to notify it"
+    );
+    let late = p.replay(["B", "B", "A", "B", "B"]).unwrap();
+    assert_eq!(late.outcome(), "finished");
+    let all = p.explore().unwrap();
+    assert_eq!(all.count_where(|o| o.ending() == Ending::Stuck), 2);
+    assert_eq!(all.count("finished").unwrap(), 1);
+}
+
+#[test]
+fn notify_all_wakes_every_sleeper_and_notify_one_the_longest_asleep() {
+    let sleeper = ["lock m", "wait(cv, m)", "unlock m"];
+    let waker = |notify: &str| {
+        Program::new()
+            .thread("A", sleeper)
+            .thread("B", sleeper)
+            .thread("W", ["wait until 1 == 1", notify])
+    };
+    let all = waker("notify_all(cv)");
+    let run = all.replay(["A", "A", "B", "B", "W", "W"]).unwrap();
+    let mut s = all.stepper().unwrap();
+    s.play(["A", "A", "B", "B", "W", "W", "B", "B", "A", "A"]);
+    assert_eq!(s.replay().refused(), None);
+    assert_eq!(s.replay().outcome(), "finished");
+    assert_eq!(run.rows().len(), 6);
+    let one = waker("notify_one(cv)");
+    let mut s = one.stepper().unwrap();
+    s.play(["A", "A", "B", "B", "W", "W"]);
+    assert_eq!(s.can_move(), ["A"]); // A slept first, so A is woken
+    let e = s.step("B").unwrap_err().to_string();
+    assert!(e.contains("asleep on cv until a notify"), "{e}");
+    s.play(["A", "A"]);
+    assert_eq!(
+        s.replay().outcome(),
+        "stuck: B sleeps on cv and no thread is left to notify it"
+    );
+}
+
+#[test]
+fn a_woken_thread_waits_for_the_lock_and_rechecks_in_a_loop() {
+    // Mesa: the notifier still holds m; the woken consumer waits for it, and a second
+    // consumer can take the item first, so only a loop keeps the check true.
+    let consumer = |looped: bool| {
+        let mut c = vec!["lock m"];
+        if looped {
+            c.push("repeat 2 {");
+        }
+        c.extend(["if items == 0 {", "wait(cv, m)", "}"]);
+        if looped {
+            c.push("}");
+        }
+        c.extend(["check items > 0", "items -= 1", "unlock m"]);
+        c
+    };
+    let program = |looped: bool| {
+        Program::new()
+            .shared("items", 0)
+            .thread("C1", consumer(looped))
+            .thread("C2", consumer(looped))
+            .thread("P", ["lock m", "items += 1", "notify_all(cv)", "unlock m"])
+    };
+    let once = program(false).explore().unwrap();
+    assert!(once.count_where(|o| o.failed()) > 0);
+    let mut s = program(false).stepper().unwrap();
+    s.play(["C1", "C1", "C1", "P", "P", "P"]);
+    let e = s.step("C1").unwrap_err().to_string();
+    assert!(e.contains("notified on cv; \"P\" holds m"), "{e}");
+    // With a loop no check fails; one consumer is left asleep, for there is one item.
+    let looped = program(true).explore().unwrap();
+    assert_eq!(looped.count_where(|o| o.failed()), 0);
+    assert!(
+        looped
+            .outcomes()
+            .iter()
+            .all(|o| o.ending() == Ending::Stuck && o.label().contains("sleeps on cv"))
+    );
+}
+
+#[test]
+fn waiting_without_the_lock_fails_and_bad_wait_lines_get_one_line_errors() {
+    let p = Program::new().thread("A", ["wait(cv, m)"]);
+    assert_eq!(
+        p.explore().unwrap().outcomes()[0].label(),
+        "A waits on cv without holding m"
+    );
+    for (line, says) in [
+        ("wait(cv)", "expected \",\""),
+        ("wait cv", "wait(cv, m)"),
+        ("notify_one cv", "is not a step"),
+        ("notify_all()", "a condition variable's name"),
+    ] {
+        let e = Program::new()
+            .thread("A", ["lock m", line])
+            .explore()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(says), "{line}: {e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
+
+#[test]
+fn the_wakeup_judge_fails_every_wrong_fix() {
+    let lock_set = ["lock m", "ready = 1", "notify_one(cv)", "unlock m"];
+    let looped = [
+        "lock m",
+        "repeat 2 {",
+        "if ready == 0 {",
+        "wait(cv, m)",
+        "}",
+        "}",
+        "unlock m",
+    ];
+    let once = &CONSUMER_IF[..5];
+    let judge = |c: &[&str], p: &[&str]| judge_wakeup(c, p).unwrap();
+    let wrong: [(&str, &[&str], &[&str], &str); 7] = [
+        ("the puzzle", once, &["ready = 1", "notify_one(cv)"], "✘ "),
+        (
+            "a loop, flag set unlocked",
+            &looped,
+            &["ready = 1", "notify_one(cv)"],
+            "✘ ",
+        ),
+        ("if, not a loop", once, &lock_set, "✘ "),
+        ("no wait", &["lock m", "unlock m"], &lock_set, "✘ "),
+        (
+            "a spin-wait",
+            &["wait until ready == 1"],
+            &lock_set,
+            "✘ the consumer never needs",
+        ),
+        (
+            "no notify",
+            &looped,
+            &["lock m", "ready = 1", "unlock m"],
+            "✘ ",
+        ),
+        ("no producer", &looped, &[], "✘ "),
+    ];
+    for (name, c, p, says) in wrong {
+        let verdict = judge(c, p);
+        assert!(verdict.starts_with(says), "{name}: {verdict}");
+    }
+    assert!(judge(&looped, &lock_set).starts_with("✔ 0 of"));
+    // Notifying after the unlock is fine too.
+    let after = ["lock m", "ready = 1", "unlock m", "notify_all(cv)"];
+    assert!(judge(&looped, &after).starts_with("✔"));
+    assert!(judge_wakeup(&["wait(cv"], &lock_set).is_err());
+}
+
+#[test]
+fn the_reorder_judge_fails_every_wrong_fix() {
+    let steps = ["lock m", "a += 1", "b += 1", "unlock m", "check a == b"];
+    let puzzle = Program::new()
+        .shared("a", 0)
+        .shared("b", 0)
+        .thread("A", steps)
+        .thread("B", steps);
+    let judge = |fix: &[&str]| judge_reorder(&puzzle, fix).unwrap();
+    let wrong: [(&str, &[&str], &str); 6] = [
+        ("unchanged", &steps, "✘ 2 of 12 schedules win"),
+        (
+            "check deleted",
+            &steps[..4],
+            "✘ a fix keeps the puzzle's 5 steps",
+        ),
+        (
+            "check replaced by an unlock",
+            &["lock m", "a += 1", "b += 1", "unlock m", "unlock m"],
+            "✘ a fix keeps",
+        ),
+        (
+            "check before the lock",
+            &["check a == b", "lock m", "a += 1", "b += 1", "unlock m"],
+            "✘ ",
+        ),
+        (
+            "unlock first",
+            &["unlock m", "lock m", "a += 1", "b += 1", "check a == b"],
+            "✘ ",
+        ),
+        (
+            "never unlocks",
+            &["lock m", "a += 1", "b += 1", "check a == b", "lock m"],
+            "✘ a fix keeps",
+        ),
+    ];
+    for (name, fix, says) in wrong {
+        let verdict = judge(fix);
+        assert!(verdict.starts_with(says), "{name}: {verdict}");
+        assert!(!verdict.contains('✔'), "{name}: {verdict}");
+    }
+    let unlock_first = judge(&["unlock m", "lock m", "a += 1", "b += 1", "check a == b"]);
+    assert!(unlock_first.contains("does not hold"), "{unlock_first}");
+    let ok = judge(&["lock m", "a += 1", "b += 1", "check a == b", "unlock m"]);
+    assert_eq!(ok, "✔ 0 of 2 schedules win (0.0%)");
+    // Spaces do not matter; a puzzle whose threads differ is refused.
+    assert!(judge(&["lock  m", "a+=1", "b += 1", "check a==b", "unlock m"]).starts_with("✔"));
+    let mixed = Program::new().thread("A", ["x = 1"]).thread("B", ["x = 2"]);
+    assert!(judge_reorder(&mixed, &["x = 1"]).is_err());
 }
