@@ -132,7 +132,9 @@ def problems(nb) -> list[str]:
         if TAG_PANIC in t and not panic:
             found.append(f"{where}: tagged {TAG_PANIC} but did not panic")
         if TAG_CHART in t:
-            images = [o for o in cell.outputs if any(k in o.get("data", {}) for k in IMAGE_TYPES)]
+            # A chart inside lab's Folded (an answer kept closed) is an <svg> in text/html.
+            images = [o for o in cell.outputs if any(k in o.get("data", {}) for k in IMAGE_TYPES)
+                      or "<svg" in "".join(o.get("data", {}).get("text/html", ""))]
             if not images:
                 shown = re.sub(r"\s+", " ", text)[:200]
                 found.append(f"{where}: tagged {TAG_CHART} but showed no image (it showed: {shown!r})")
@@ -179,6 +181,10 @@ def _executed(source: str, outputs: list, cell_tags: list[str] = ()) -> nbformat
 PANIC = {"output_type": "stream", "name": "stderr", "text": "thread '<unnamed>' panicked at src/lib.rs:1:1:\nboom\n"}
 SVG = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"image/svg+xml": "<svg/>", "text/plain": "t"}}
 ERROR = {"output_type": "error", "ename": "Error", "evalue": "cannot borrow", "traceback": []}
+FOLDED_SVG = {"output_type": "display_data", "metadata": {},
+              "data": {"text/plain": "answer", "text/html": "<details><summary>answer</summary><div><svg></svg></div></details>"}}
+FOLDED_TABLE = {"output_type": "display_data", "metadata": {},
+                "data": {"text/plain": "answer", "text/html": "<details><summary>answer</summary><table></table></details>"}}
 
 
 @pytest.mark.parametrize(
@@ -192,6 +198,8 @@ ERROR = {"output_type": "error", "ename": "Error", "evalue": "cannot borrow", "t
         ([], [TAG_RAISES], "did not fail"),
         ([], [TAG_CHART], "showed no image"),
         ([SVG], [TAG_CHART], None),
+        ([FOLDED_SVG], [TAG_CHART], None),
+        ([FOLDED_TABLE], [TAG_CHART], "showed no image"),
         ([{"output_type": "stream", "name": "stdout", "text": "⚠ lab: reps must be at least 1\n"}], [], "helper reported"),
     ],
 )

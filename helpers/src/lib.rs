@@ -57,7 +57,8 @@
 //! - [`show`]: the bottom layer. How numbers read ([`fmt_duration`](show::fmt_duration), [`fmt_count`](show::fmt_count)), the
 //!   evcxr output blocks, and [`Show`](show::Show), the trait every displayable value
 //!   implements (a text summary and an SVG or HTML rendering) from which its
-//!   `evcxr_display` is made once.
+//!   `evcxr_display` is made once; and [`Folded`](show::Folded), output kept closed until
+//!   clicked (an answer a learner should see only after trying).
 //! - [`Error`] (module `error`, re-exported at the root): every helper that can be misused says so in one line instead of
 //!   panicking (in evcxr a panic prints a long backtrace and the cell still "succeeds"):
 //!   it returns [`Result`], for `?` in a cell. The one exception is the work itself
@@ -108,7 +109,8 @@
 //! - [`deadlock`]: [`LockWatch`](deadlock::LockWatch) and [`WatchedMutex`](deadlock::WatchedMutex): locks whose deadlocks are found
 //!   (a cycle in the wait-for graph), ended within microseconds, and drawn.
 //! - [`service`]: [`SlowService`](service::SlowService), a loopback server that answers after a delay, for
-//!   experiments with real sockets.
+//!   experiments with real sockets, and its clients [`ask`](service::ask) (async) and
+//!   [`ask_blocking`](service::ask_blocking) (a thread).
 //! - [`capstone`]: notebook 10's workshop: a [`Site`](capstone::Site) to crawl (a loopback
 //!   web server that logs every request), the crawler's pieces ([`fetch`](capstone::fetch),
 //!   [`parse`](capstone::parse), [`Report`](capstone::Report)), [`within_deadline`](capstone::within_deadline)
@@ -273,8 +275,8 @@ pub mod prelude {
         CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
         spin, thread_pool,
     };
-    pub use crate::service::SlowService;
-    pub use crate::show::{fmt_count, fmt_duration};
+    pub use crate::service::{SlowService, ask, ask_blocking};
+    pub use crate::show::{Folded, fmt_count, fmt_duration};
     pub use crate::sync::TracedMutex;
     pub use crate::trace::{Kind, Latencies, Trace};
     pub use rayon::prelude::*;

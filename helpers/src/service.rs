@@ -187,6 +187,96 @@ impl Drop for SlowService {
     }
 }
 
+/// Asks the service at `addr` from async code: connects, sends `request` as one line,
+/// and awaits the one-line reply (newline included). The task waits at each step and its
+/// thread runs other tasks meanwhile; one connection per request, as the service expects.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`] when the service cannot be reached or hangs up without a reply (was
+/// the `SlowService` dropped?), or `request` contains a newline ([`ErrorKind::BadInput`]).
+///
+/// # Examples
+///
+/// ```
+/// use lab::service::{SlowService, ask};
+/// let service = SlowService::start(std::time::Duration::from_millis(5)).unwrap();
+/// let rt = lab::scenarios::current_thread_runtime().unwrap();
+/// let reply = rt.block_on(ask(service.addr(), "doc 3")).unwrap();
+/// assert_eq!(reply, "reply to doc 3\n");
+/// ```
+pub async fn ask(addr: SocketAddr, request: &str) -> Result<String> {
+    let line = request_line(request)?;
+    let failed = |e: std::io::Error| unreachable(addr, e);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.map_err(failed)?;
+    conn.write_all(line.as_bytes()).await.map_err(failed)?;
+    let mut reply = String::new();
+    BufReader::new(conn)
+        .read_line(&mut reply)
+        .await
+        .map_err(failed)?;
+    replied(addr, reply)
+}
+
+/// Asks the service at `addr` from plain blocking code: the same as [`ask`], but the
+/// calling thread blocks at each step until the reply comes.
+///
+/// # Errors
+///
+/// As for [`ask`].
+///
+/// # Examples
+///
+/// ```
+/// use lab::service::{SlowService, ask_blocking};
+/// let service = SlowService::start(std::time::Duration::from_millis(5)).unwrap();
+/// assert_eq!(ask_blocking(service.addr(), "doc 3").unwrap(), "reply to doc 3\n");
+/// let gone = service.addr();
+/// drop(service);
+/// assert!(ask_blocking(gone, "doc 3").unwrap_err().to_string().contains("dropped"));
+/// assert!(ask_blocking(gone, "two\nlines").is_err());
+/// ```
+pub fn ask_blocking(addr: SocketAddr, request: &str) -> Result<String> {
+    use std::io::{BufRead, Write};
+    let line = request_line(request)?;
+    let failed = |e: std::io::Error| unreachable(addr, e);
+    let mut conn = std::net::TcpStream::connect(addr).map_err(failed)?;
+    conn.write_all(line.as_bytes()).map_err(failed)?;
+    let mut reply = String::new();
+    std::io::BufReader::new(conn)
+        .read_line(&mut reply)
+        .map_err(failed)?;
+    replied(addr, reply)
+}
+
+fn request_line(request: &str) -> Result<String> {
+    if request.contains('\n') {
+        return Err(Error::of(
+            ErrorKind::BadInput,
+            format!(
+                "the request {request:?} has a newline: the service reads one line per request"
+            ),
+        ));
+    }
+    Ok(format!("{request}\n"))
+}
+
+fn unreachable(addr: SocketAddr, e: std::io::Error) -> Error {
+    Error::of(
+        ErrorKind::Io,
+        format!(
+            "no answer from the service at {addr} ({e}): was its SlowService dropped? start it again"
+        ),
+    )
+}
+
+fn replied(addr: SocketAddr, reply: String) -> Result<String> {
+    if reply.is_empty() {
+        return Err(unreachable(addr, std::io::ErrorKind::UnexpectedEof.into()));
+    }
+    Ok(reply)
+}
+
 /// The service's thread: accept connections until told to stop; each connection is a
 /// task that reads one line, sleeps, and answers.
 fn serve(

@@ -340,6 +340,116 @@ pub(crate) fn save(path: &Path, contents: &str) -> std::io::Result<PathBuf> {
     Ok(path.to_path_buf())
 }
 
+/// Output that stays folded until the reader opens it: one visible line, `title`, and
+/// under it lines of text and shown values (tables, charts, replays), in an HTML
+/// `<details>` element. For answers a learner should see only after trying.
+///
+/// Why not the notebook's own folding: JupyterLab (4.x) shows a new output unfolded even
+/// in a cell whose output was collapsed when the notebook was saved, so a learner who runs
+/// the cell would see the answer at once. A `<details>` element stays closed wherever the
+/// HTML is shown (JupyterLab, VS Code, the static site) until it is clicked. Its plain-text
+/// summary (what a console or a screen reader gets) holds everything, unfolded.
+///
+/// # Examples
+///
+/// ```
+/// use lab::show::{Folded, Rendering, Show};
+///
+/// let table = lab::draw::Table::new(["schedules", "won"]).row([20, 12]);
+/// let answer = Folded::new("the answer: click to unfold").text("12 of 20 schedules win").with(&table);
+/// let Rendering::Html(html) = answer.rendering() else { panic!("folded output is HTML") };
+/// assert!(html.starts_with("<details>") && html.contains("<td>12</td>"));
+/// assert!(answer.summary().contains("12 of 20 schedules win"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Folded {
+    title: String,
+    parts: Vec<(String, Rendering)>,
+}
+
+impl Folded {
+    /// A fold whose one visible line is `title`; add what it hides with
+    /// [`text`](Folded::text) and [`with`](Folded::with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let answer = lab::show::Folded::new("the answer");
+    /// assert!(lab::show::Show::summary(&answer).starts_with("the answer"));
+    /// ```
+    pub fn new(title: impl Into<String>) -> Folded {
+        Folded {
+            title: title.into(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// Adds lines of text (what a `println!` would have printed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let answer = lab::show::Folded::new("the answer").text(42).text("and more");
+    /// assert!(lab::show::Show::summary(&answer).ends_with("42\nand more"));
+    /// ```
+    pub fn text(mut self, text: impl std::fmt::Display) -> Folded {
+        self.parts.push((text.to_string(), Rendering::TextOnly));
+        self
+    }
+
+    /// Adds a value as a cell would show it: a table, a chart, a replay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::show::{Folded, Rendering, Show};
+    /// let chart = lab::draw::Bars::new("runs").bar("a", 1.0);
+    /// let answer = Folded::new("the chart").with(&chart);
+    /// assert!(matches!(answer.rendering(), Rendering::Html(h) if h.contains("<svg")));
+    /// ```
+    pub fn with(mut self, value: &impl Show) -> Folded {
+        self.parts.push((value.summary(), value.rendering()));
+        self
+    }
+}
+
+impl Show for Folded {
+    fn summary(&self) -> String {
+        let mut out = self.title.clone();
+        for (summary, rendering) in &self.parts {
+            out.push('\n');
+            match rendering {
+                Rendering::Problem(why) => out.push_str(&format!("⚠ {why}")),
+                _ => out.push_str(summary),
+            }
+        }
+        out
+    }
+
+    fn rendering(&self) -> Rendering {
+        let mut html = format!(
+            "<details><summary style=\"cursor: pointer\">{}</summary>\n",
+            escape_xml(&self.title)
+        );
+        for (summary, rendering) in &self.parts {
+            match rendering {
+                Rendering::Svg(svg) => html.push_str(&format!("<div>{}</div>\n", responsive(svg))),
+                Rendering::Html(h) => html.push_str(&format!("<div>{h}</div>\n")),
+                Rendering::TextOnly => {
+                    html.push_str(&format!("<pre>{}</pre>\n", escape_xml(summary)))
+                }
+                Rendering::Problem(why) => {
+                    html.push_str(&format!("<pre>⚠ {}</pre>\n", escape_xml(why)))
+                }
+            }
+        }
+        html.push_str("</details>");
+        Rendering::Html(html)
+    }
+}
+
+shown_in_cells!(Folded, "lab::show::Folded::new(\"the answer\").text(42)");
+
 #[cfg(test)]
 mod tests {
     use super::*;
