@@ -107,3 +107,12 @@ def test_no_spare_when_turned_off(tmp_path):
     finally:
         left = lab.stop()
     assert not left, left
+
+
+@needs_setup
+def test_a_server_stopped_while_its_spare_starts_leaves_no_kernel(tmp_path):
+    # Kernels run in sessions of their own: stopping the server's process group does not stop
+    # them, the server must. Stopped as soon as it answers, its spare is still starting.
+    lab = Lab(tmp_path, REFILL)
+    left = lab.stop()
+    assert not left, f"kernels left running after the server stopped: {left}"

@@ -41,8 +41,10 @@ process listens on its own ports, so handing it over would mean rewiring a live 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +133,9 @@ class SpareKernelManager(AsyncMappingKernelManager):
         self._failed_stamp: str | None = None  # a warm-up that failed: not retried until helpers change
         self._why_none = "the spare is still starting"  # why no spare is waiting, when none is
         self._closing = False
-        self._filling = False
+        self._filling: asyncio.Future | None = None  # starting spares: awaited before the server stops
+        self._starting = None  # the kernel manager of the spare being started, if any
+        atexit.register(self._stop_at_exit)
         if self.spares > 0:
             IOLoop.current().add_callback(self.fill)  # once the server's loop runs
         else:
@@ -149,17 +153,12 @@ class SpareKernelManager(AsyncMappingKernelManager):
         if self._refill is not None:
             self._refill.cancel()
         loop = asyncio.get_event_loop()
-        self._refill = loop.call_later(delay, lambda: asyncio.ensure_future(self._fill_now()))
+        self._refill = loop.call_later(delay, self._fill_now)
 
-    async def _fill_now(self) -> None:
+    def _fill_now(self) -> None:
         self._refill = None
-        if self._filling:
-            return
-        self._filling = True
-        try:
-            await self._fill_loop()
-        finally:
-            self._filling = False
+        if self._filling is None or self._filling.done():
+            self._filling = asyncio.ensure_future(self._fill_loop())
 
     async def _fill_loop(self) -> None:
         while not self._closing and len(self._spares) < self.spares:
@@ -178,12 +177,15 @@ class SpareKernelManager(AsyncMappingKernelManager):
             self._why_none = "the spare is still starting"
             try:
                 km, _, kernel_id = self.pre_start_kernel(self.spare_kernel_name, {})
+                self._starting = km
                 await km.start_kernel(**self._kernel_start_kwargs(kernel_id=kernel_id, cwd=cwd))
             except Exception as e:
                 self._why_none = f"a spare kernel could not start ({str(e)[:200]})"
                 self.log.warning("%s %s", LOG, self._why_none)
                 self._failed_stamp = stamp
                 return
+            finally:
+                self._starting = None
             km.stop_restarter()  # a spare that dies is dropped, never restarted unwarmed
             spare = Spare(kernel_id, km, cwd, stamp, setup)
             if self._closing:  # the server stopped while this one started
@@ -319,8 +321,25 @@ class SpareKernelManager(AsyncMappingKernelManager):
         self._closing = True
         if self._refill is not None:
             self._refill.cancel()
+        if self._filling is not None:
+            # A spare being started now is shut down as soon as its process is there (a
+            # kernel runs in a session of its own: the server's end would not stop it).
+            await asyncio.wait([self._filling], timeout=self.kernel_info_timeout)
         spares, self._spares = self._spares, []
         await asyncio.gather(*(self._discard(s) for s in spares), return_exceptions=True)
         await super()._async_shutdown_all(now=now)
 
     shutdown_all = _async_shutdown_all
+
+    def _stop_at_exit(self) -> None:
+        """When the server's process ends without shutting its spares down (a stop signal that
+        arrives while it is still starting can end it before its kernels are shut down), they
+        would outlive it: kernels run in sessions of their own. Their processes get SIGTERM."""
+        kms = [s.km for s in self._spares] + ([self._starting] if self._starting is not None else [])
+        for km in kms:
+            pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except OSError:
+                    pass
