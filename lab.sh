@@ -83,7 +83,8 @@ setup_python() {
 
 setup_jupyter_config() {
     # The project's Jupyter settings (tools/jupyter/: no "fetch Jupyter news?" popup, no
-    # update check, kernels of closed tabs culled) go into the environment's own config
+    # update check, kernels of closed tabs culled, a warm spare kernel waiting for the next
+    # notebook) go into the environment's own config
     # folder, .venv/etc/jupyter, which every Jupyter started from .venv/ reads: ./lab.sh
     # start, the image's CMD, and the single-user server a hub starts (which never runs
     # this script). One JupyterLab on every route, with no variable to set.
@@ -95,6 +96,17 @@ setup_jupyter_config() {
             cp "$src" "$dst"
         fi
     done < <(find tools/jupyter -type f -name '*.json' | sort)
+    # Earlier setups put the server's settings into jupyter_server_config.d/, which Jupyter
+    # Server reads only for extensions (they never applied): now jupyter_server_config.json.
+    rm -f "$VENV/etc/jupyter/jupyter_server_config.d/concurrency-notebooks.json"
+    # The server's kernel manager (warm spare kernels, tools/jupyter/server/lab_spare.py),
+    # named in that config: its folder goes on the environment's Python path (a .pth file).
+    local site
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    dst="$site/lab_spare.pth"
+    if [ "$(cat "$dst" 2>/dev/null)" != "$ROOT/tools/jupyter/server" ]; then
+        echo "$ROOT/tools/jupyter/server" > "$dst"
+    fi
 }
 
 setup_evcxr() {

@@ -79,6 +79,9 @@ class Hub:
             "XDG_CACHE_HOME": str(cache),
             "LAB_KERNEL_SLOTS_DIR": str(slots_dir),
             "LAB_KERNEL_SLOTS": str(launcher.slot_count()),
+            # Each learner's server keeps a warm spare kernel unless the instructor runs the
+            # rehearsal with LAB_SPARE_KERNELS=0, as they will teach (docs/instructor.md).
+            "LAB_SPARE_KERNELS": os.environ.get("LAB_SPARE_KERNELS", "1"),
         }
         args = ["--ServerApp.ip=127.0.0.1"] + (["--allow-root"] if os.getuid() == 0 else [])
         return "\n".join([
