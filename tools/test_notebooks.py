@@ -132,9 +132,9 @@ def problems(nb) -> list[str]:
         if TAG_PANIC in t and not panic:
             found.append(f"{where}: tagged {TAG_PANIC} but did not panic")
         if TAG_CHART in t:
-            # A chart inside lab's Folded (an answer kept closed) is an <svg> in text/html.
+            # A chart inside lab's Folded (an answer kept closed) is an SVG image in text/html.
             images = [o for o in cell.outputs if any(k in o.get("data", {}) for k in IMAGE_TYPES)
-                      or "<svg" in "".join(o.get("data", {}).get("text/html", ""))]
+                      or "data:image/svg+xml" in "".join(o.get("data", {}).get("text/html", ""))]
             if not images:
                 shown = re.sub(r"\s+", " ", text)[:200]
                 found.append(f"{where}: tagged {TAG_CHART} but showed no image (it showed: {shown!r})")
@@ -182,7 +182,7 @@ PANIC = {"output_type": "stream", "name": "stderr", "text": "thread '<unnamed>' 
 SVG = {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"image/svg+xml": "<svg/>", "text/plain": "t"}}
 ERROR = {"output_type": "error", "ename": "Error", "evalue": "cannot borrow", "traceback": []}
 FOLDED_SVG = {"output_type": "display_data", "metadata": {},
-              "data": {"text/plain": "answer", "text/html": "<details><summary>answer</summary><div><svg></svg></div></details>"}}
+              "data": {"text/plain": "answer", "text/html": "<details><summary>answer</summary><div><img src=\"data:image/svg+xml;base64,PHN2Zy8+\"></div></details>"}}
 FOLDED_TABLE = {"output_type": "display_data", "metadata": {},
                 "data": {"text/plain": "answer", "text/html": "<details><summary>answer</summary><table></table></details>"}}
 

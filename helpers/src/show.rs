@@ -405,7 +405,8 @@ impl Folded {
     /// use lab::show::{Folded, Rendering, Show};
     /// let chart = lab::draw::Bars::new("runs").bar("a", 1.0);
     /// let answer = Folded::new("the chart").with(&chart);
-    /// assert!(matches!(answer.rendering(), Rendering::Html(h) if h.contains("<svg")));
+    /// // an image (JupyterLab's HTML sanitizer keeps it in an untrusted notebook; an inline <svg> it drops)
+    /// assert!(matches!(answer.rendering(), Rendering::Html(h) if h.contains("<img alt=\"runs") && h.contains("data:image/svg+xml;base64,")));
     /// ```
     pub fn with(mut self, value: &impl Show) -> Folded {
         self.parts.push((value.summary(), value.rendering()));
@@ -433,7 +434,14 @@ impl Show for Folded {
         );
         for (summary, rendering) in &self.parts {
             match rendering {
-                Rendering::Svg(svg) => html.push_str(&format!("<div>{}</div>\n", responsive(svg))),
+                Rendering::Svg(svg) => {
+                    use base64::Engine as _;
+                    let data = base64::engine::general_purpose::STANDARD.encode(svg);
+                    let alt = escape_xml(summary.lines().next().unwrap_or("a chart"));
+                    html.push_str(&format!(
+                        "<div><img alt=\"{alt}\" style=\"max-width: 100%\" src=\"data:image/svg+xml;base64,{data}\"></div>\n"
+                    ));
+                }
                 Rendering::Html(h) => html.push_str(&format!("<div>{h}</div>\n")),
                 Rendering::TextOnly => {
                     html.push_str(&format!("<pre>{}</pre>\n", escape_xml(summary)))
