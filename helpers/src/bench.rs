@@ -151,6 +151,38 @@ fn clock_resolution() -> Duration {
 }
 
 impl Machine {
+    /// What the core counts mean for the speedups a notebook will measure, in four
+    /// lines: whether SMT siblings make ×physical the likelier level, and the ceiling,
+    /// ×logical (ideal linear speedup).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = lab::bench::machine();
+    /// (m.logical_cores, m.physical_cores) = (8, 4);
+    /// let text = m.speedup_ceiling();
+    /// assert!(text.contains("SMT siblings") && text.contains("nearer ×4 than ×8"), "{text}");
+    /// assert!(text.contains("the ceiling (ideal linear speedup; rarely exceeded): ×8"));
+    /// ```
+    pub fn speedup_ceiling(&self) -> String {
+        let (logical, physical) = (self.logical_cores, self.physical_cores);
+        let smt = if physical < logical {
+            format!(
+                "{physical} physical cores: some of the {logical} logical cores are SMT siblings,\n\
+                 so CPU-bound work usually levels off nearer ×{physical} than ×{logical}"
+            )
+        } else {
+            format!(
+                "{physical} physical cores: no SMT siblings reported, so CPU-bound work can come\n\
+                 close to ×{logical}, less what slower cores and a lower all-core clock take"
+            )
+        };
+        format!(
+            "{smt}\nthe ceiling (ideal linear speedup; rarely exceeded): ×{logical} (logical cores)\n\
+             (in a CPU-limited container: counts capped by the limit, SMT may not show)"
+        )
+    }
+
     /// One line for the foot of a chart.
     ///
     /// # Examples

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::draw::WaitForGraph;
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::Lane;
+use crate::record::{Lane, Recorder};
 use crate::sync::Held;
 use crate::trace::{Kind, Label};
 
@@ -361,6 +361,73 @@ impl LockWatch {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Two accounts and two transfers in opposite directions, the scene of notebook 05: the
+/// accounts `checking` and `savings` (1000 each) are [`WatchedMutex`]es of a new
+/// [`LockWatch`], and two threads run the `transfer` the cell writes, thread "A" as
+/// `transfer(&checking, &savings, lane)` (from checking to savings) and thread "B" as
+/// `transfer(&savings, &checking, lane)`, each on its own lane of a new [`Recorder`].
+/// Both threads are joined before it returns the recording, the watch (its
+/// [`deadlock`](LockWatch::deadlock) and [`graph`](LockWatch::graph)) and the sum of what
+/// the two calls returned (the transfers each one completed, say). A deadlock between
+/// them is found and ended by the watch, as always: their `lock` returns an error.
+///
+/// # Errors
+///
+/// [`Panicked`](ErrorKind::Panicked) if a transfer panicked (its message is above).
+///
+/// # Examples
+///
+/// ```
+/// // Both lock the lower name first: no deadlock, both transfers done.
+/// let (rec, watch, done) = lab::deadlock::opposite_transfers(|from, to, lane| {
+///     let (first, second) = if from.name() < to.name() { (from, to) } else { (to, from) };
+///     let Ok(_a) = first.lock(lane) else { return 0 };
+///     let Ok(_b) = second.lock(lane) else { return 0 };
+///     1
+/// }).unwrap();
+/// assert_eq!(done, 2);
+/// assert!(watch.deadlock().is_none());
+/// assert_eq!(rec.trace().unwrap().lanes().len(), 2);
+/// ```
+pub fn opposite_transfers(
+    transfer: impl Fn(&WatchedMutex<i64>, &WatchedMutex<i64>, &mut Lane) -> usize + Sync,
+) -> Result<(Recorder, LockWatch, usize)> {
+    run_opposite_transfers(&transfer)
+}
+
+/// A transfer of [`opposite_transfers`]: from one account, to the other, on a lane.
+type Transfer<'a> = dyn Fn(&WatchedMutex<i64>, &WatchedMutex<i64>, &mut Lane) -> usize + Sync + 'a;
+
+/// The body of [`opposite_transfers`], compiled once here rather than in every cell.
+fn run_opposite_transfers(transfer: &Transfer<'_>) -> Result<(Recorder, LockWatch, usize)> {
+    let watch = LockWatch::new();
+    let checking = watch.mutex("checking", 1000i64);
+    let savings = watch.mutex("savings", 1000i64);
+    let rec = Recorder::new();
+    let done = std::thread::scope(|s| {
+        let threads: Vec<_> = [("A", &checking, &savings), ("B", &savings, &checking)]
+            .map(|(name, from, to)| {
+                let mut lane = rec.lane(name);
+                s.spawn(move || transfer(from, to, &mut lane))
+            })
+            .into_iter()
+            .collect();
+        // Join both before looking: a scope panics over a panicked thread left unjoined.
+        let results: Vec<_> = threads.into_iter().map(|t| t.join()).collect();
+        let mut done = 0;
+        for r in results {
+            done += r.map_err(|_| {
+                Error::of(
+                    ErrorKind::Panicked,
+                    "a transfer panicked: see the message above",
+                )
+            })?;
+        }
+        Ok::<usize, Error>(done)
+    })?;
+    Ok((rec, watch, done))
 }
 
 /// A mutex whose waits the [`LockWatch`] that made it can see, and end.
@@ -779,5 +846,25 @@ mod tests {
             "{results:?}"
         );
         assert!(watch.deadlock().is_none(), "no false deadlock: {results:?}");
+    }
+
+    #[test]
+    fn opposite_transfers_runs_a_on_checking_first_and_b_on_savings_first() {
+        let both = std::sync::Barrier::new(2);
+        let (rec, watch, done) = opposite_transfers(|from, to, lane| {
+            let Ok(_a) = from.lock(lane) else { return 0 };
+            both.wait();
+            let Ok(_b) = to.lock(lane) else { return 0 };
+            1
+        })
+        .unwrap();
+        assert_eq!(done, 0, "opposite orders, both hold one: neither finishes");
+        let cycle = watch.deadlock().expect("the watch sees the cycle");
+        let mut threads = cycle.threads();
+        threads.sort();
+        assert_eq!(threads, vec!["A", "B"]);
+        assert_eq!(rec.trace().unwrap().lanes().len(), 2);
+        let e = opposite_transfers(|_, _, _| panic!("on purpose")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Panicked);
     }
 }

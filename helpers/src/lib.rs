@@ -36,7 +36,7 @@
 //!   5    explore     draw, error, show
 //!   5    bench       draw, record, compare, error, show
 //!   5    limits      draw, scenarios, error
-//!   4    draw        record, trace, error, show
+//!   4    draw        record, trace, compare, error, show
 //!   4    sync        record, trace
 //!   4    message     record, trace
 //!   4    scenarios   pool, error
@@ -94,13 +94,16 @@
 //!   and [`raise_open_files`](limits::raise_open_files), so that experiments that scale up
 //!   stop at the machine's limits with a sentence.
 //! - [`rates`]: [`Rates`](rates::Rates), work per second of several variants at several
-//!   thread counts, round by round in a rotating order, drawn as lines or bars.
+//!   thread counts, round by round in a rotating order, drawn as lines or bars; its
+//!   verdicts compare two variants at one count, or one variant at two counts.
 //! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
 //!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`](scenarios::CpuWork), [`spin`](scenarios::spin),
 //!   [`encode_frame`](scenarios::encode_frame), [`for_a_while`](scenarios::for_a_while) (threads released together, counting until told to
-//!   stop), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
+//!   stop; [`count_for_a_while`](scenarios::count_for_a_while) when each thread repeats one
+//!   step; [`released_together`](scenarios::released_together) when each runs to its end;
+//!   [`queued_behind`](scenarios::queued_behind) when all must be waiting for a lock before it opens), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
 //!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
 //! - [`explore`]: [`Program`](explore::Program) and [`Step`](explore::Step): tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
@@ -264,7 +267,7 @@ pub fn ready() -> Result<()> {
 pub mod prelude {
     pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory};
     pub use crate::compare::Decision;
-    pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
+    pub use crate::deadlock::{LockError, LockWatch, WatchedMutex, opposite_transfers};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
     pub use crate::explore::{Ending, Program, Scheduler, Step};
     pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
@@ -272,8 +275,8 @@ pub mod prelude {
     pub use crate::rates::Rates;
     pub use crate::record::{Lane, Recorder};
     pub use crate::scenarios::{
-        CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
-        spin, thread_pool,
+        CpuWork, cores, count_for_a_while, current_thread_runtime, encode_frame, for_a_while,
+        multi_thread_runtime, queued_behind, released_together, spin, thread_pool,
     };
     pub use crate::service::{SlowService, ask, ask_blocking};
     pub use crate::show::{Folded, fmt_count, fmt_duration};

@@ -268,19 +268,94 @@ impl Rates {
     /// assert!((v.ratio() - 3.0).abs() < 1e-6);
     /// ```
     pub fn verdict(&self, baseline: &str, candidate: &str, threads: usize) -> Result<Verdict> {
-        // A rate r is 1/r seconds per unit of work: the comparison of times applies.
-        let per_unit = |rates: &[f64]| -> Vec<Duration> {
-            rates
-                .iter()
-                .map(|&r| Duration::from_secs_f64(1.0 / r.max(1e-12)))
-                .collect()
-        };
         let (a, b) = (
             self.samples(baseline, threads)?,
             self.samples(candidate, threads)?,
         );
         Ok(Verdict::from_rounds(&per_unit(a), &per_unit(b))?
             .named(format!("{baseline} ({threads} threads)"), candidate))
+    }
+
+    /// Compares one variant with itself at two thread counts, round by round, by the rule
+    /// of [`compare`](crate::compare): does `more` threads do more work per second than
+    /// `fewer`? Both counts ran in every round (in the rotating order), so each round
+    /// gives one paired ratio, as between two variants. The rates are of all threads
+    /// together: ×1.8 *faster* from 1 to 2 threads is a speedup of ×1.8, *slower* means
+    /// the extra threads cost more than they gave.
+    ///
+    /// # Errors
+    ///
+    /// As [`samples`](Rates::samples), and [`BadInput`](ErrorKind::BadInput) when the two
+    /// counts are the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::{compare::Decision, rates::Rates};
+    /// // "scales" does twice the work on 2 threads, "stuck" the same.
+    /// let rates = Rates::new("t").threads(&[1, 2]).rounds(6)
+    ///     .run(&["scales", "stuck"], |v, n| Ok(if v == 0 { 100.0 * n as f64 } else { 100.0 }))
+    ///     .unwrap();
+    /// let v = rates.verdict_threads("scales", 1, 2).unwrap();
+    /// assert_eq!(v.decision(), Decision::Faster);
+    /// assert!((v.ratio() - 2.0).abs() < 1e-6);
+    /// assert!(v.to_string().contains("scales, 2 threads"), "{v}");
+    /// assert_ne!(rates.verdict_threads("stuck", 1, 2).unwrap().decision(), Decision::Faster);
+    /// assert!(rates.verdict_threads("scales", 2, 2).is_err());
+    /// ```
+    pub fn verdict_threads(&self, variant: &str, fewer: usize, more: usize) -> Result<Verdict> {
+        if fewer == more {
+            return Err(Error::of(
+                ErrorKind::BadInput,
+                format!(
+                    "{variant}: {fewer} threads against {more}: give two different counts, \
+                     e.g. .verdict_threads(\"{variant}\", 1, 4)"
+                ),
+            ));
+        }
+        let (a, b) = (self.samples(variant, fewer)?, self.samples(variant, more)?);
+        Ok(Verdict::from_rounds(&per_unit(a), &per_unit(b))?.named(
+            format!("{variant}, {fewer} thread{}", plural(fewer)),
+            format!("{variant}, {more} thread{}", plural(more)),
+        ))
+    }
+
+    /// The medians of some variants only, as lines, under a title of their own: a
+    /// zoomed view for variants whose lines the others flatten (a fast one sets the
+    /// scale of [`lines`](Rates::lines)).
+    ///
+    /// # Errors
+    ///
+    /// An unknown name ([`NotFound`](ErrorKind::NotFound), listing the known ones), or
+    /// none at all ([`BadInput`](ErrorKind::BadInput)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rates = lab::rates::Rates::new("t").threads(&[1, 2])
+    ///     .run(&["a", "b"], |v, n| Ok((v + n) as f64)).unwrap();
+    /// let zoomed = rates.lines_of("only a", &["a"]).unwrap().to_svg().unwrap();
+    /// assert!(zoomed.contains("only a"));
+    /// assert!(rates.lines_of("t", &["c"]).is_err());
+    /// ```
+    pub fn lines_of(&self, title: impl Into<String>, variants: &[&str]) -> Result<Lines> {
+        if variants.is_empty() {
+            return Err(Error::of(
+                ErrorKind::BadInput,
+                format!("no variants to draw: name some of {:?}", self.names),
+            ));
+        }
+        let mut chart = Lines::new(title)
+            .x_label("threads")
+            .y_label(self.y_label.clone());
+        for name in variants {
+            let mut points = Vec::with_capacity(self.threads.len());
+            for &n in &self.threads {
+                points.push((n as f64, self.median(name, n)?));
+            }
+            chart = chart.series(name.to_string(), points);
+        }
+        Ok(chart)
     }
 
     fn notes(&self) -> Vec<String> {
@@ -352,6 +427,18 @@ impl Rates {
         }
         bars
     }
+}
+
+/// A rate r is 1/r seconds per unit of work: the comparison of times applies.
+fn per_unit(rates: &[f64]) -> Vec<Duration> {
+    rates
+        .iter()
+        .map(|&r| Duration::from_secs_f64(1.0 / r.max(1e-12)))
+        .collect()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// A rate as it reads best: three significant digits, and big ones grouped (`60 974 853`).
@@ -469,6 +556,34 @@ mod tests {
         );
         for e in [none, zero, nan, refused] {
             assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn one_variant_at_two_counts_is_paired_round_by_round() {
+        // Round by round, 2 threads do ×1.5 of 1 thread's work, though the machine's
+        // speed drifts between rounds: the pairing sees through the drift.
+        let mut calls = 0;
+        let rates = Rates::new("t")
+            .threads(&[1, 2])
+            .rounds(9)
+            .run(&["a"], |_, n| {
+                calls += 1;
+                let speed = 100.0 * (1 + (calls - 1) / 2) as f64; // 2 calls a round
+                Ok(if n == 1 { speed } else { 1.5 * speed })
+            })
+            .unwrap();
+        let v = rates.verdict_threads("a", 1, 2).unwrap();
+        assert_eq!(v.decision(), crate::compare::Decision::Faster, "{v}");
+        assert!((v.ratio() - 1.5).abs() < 1e-6, "{v}");
+        let back = rates.verdict_threads("a", 2, 1).unwrap();
+        assert_eq!(back.decision(), crate::compare::Decision::Slower, "{back}");
+        for bad in [
+            rates.verdict_threads("a", 1, 1).unwrap_err(),
+            rates.verdict_threads("a", 1, 3).unwrap_err(),
+            rates.verdict_threads("b", 1, 2).unwrap_err(),
+        ] {
+            assert!(!bad.to_string().contains('\n'), "{bad}");
         }
     }
 

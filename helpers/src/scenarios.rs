@@ -418,12 +418,141 @@ pub fn for_a_while(
     window: Duration,
     body: impl Fn(usize, &AtomicBool) -> u64 + Sync,
 ) -> Result<Tally> {
-    together(threads, window, &body)
+    together(threads, Some(window), &body)
 }
 
-fn together(
+/// [`for_a_while`] for the common case: each thread `i` calls `step(i)` over and over
+/// until `stop` is raised after `window`, and the [`Tally`] counts the calls. The loop,
+/// the `stop` flag and the count are this function's; the cell keeps only the step
+/// being measured (one increment, say).
+///
+/// # Errors
+///
+/// As [`for_a_while`]: a bad thread count or window, a thread the OS refuses, a step
+/// that panics.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use std::time::Duration;
+/// let total = AtomicU64::new(0);
+/// let tally = lab::scenarios::count_for_a_while(2, Duration::from_millis(5), |_| {
+///     total.fetch_add(1, Ordering::Relaxed);
+/// }).unwrap();
+/// assert_eq!(total.into_inner(), tally.done); // one count per call, nothing lost
+/// assert!(lab::scenarios::count_for_a_while(0, Duration::from_millis(5), |_| ()).is_err());
+/// ```
+pub fn count_for_a_while(
     threads: usize,
     window: Duration,
+    step: impl Fn(usize) + Sync,
+) -> Result<Tally> {
+    together(threads, Some(window), &|i, stop| {
+        let mut n = 0;
+        while !stop.load(Ordering::Relaxed) {
+            step(i);
+            n += 1;
+        }
+        n
+    })
+}
+
+/// Starts `threads` threads, holds them at a gate until every one is started, then
+/// releases them at the same moment; each runs `body(i)` (`i` = 0, 1, ...) to its end.
+/// Returns the time from the release until the last one returned. Use it where threads
+/// must *compete from the same start* (for a lock, say) and thread start would
+/// otherwise give the first-started a head start. A thread the OS refuses is an error.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Mutex;
+/// let order = Mutex::new(Vec::new());
+/// let took = lab::scenarios::released_together(3, |i| order.lock().unwrap().push(i)).unwrap();
+/// let mut order = order.into_inner().unwrap();
+/// order.sort();
+/// assert_eq!(order, vec![0, 1, 2]);
+/// assert!(took < std::time::Duration::from_secs(5));
+/// assert!(lab::scenarios::released_together(0, |_| ()).is_err());
+/// ```
+pub fn released_together(threads: usize, body: impl Fn(usize) + Sync) -> Result<Duration> {
+    Ok(together(threads, None, &|i, _| {
+        body(i);
+        0
+    })?
+    .elapsed)
+}
+
+/// How long [`queued_behind`] lets its threads start and ask for the lock.
+const QUEUE_SETTLE: Duration = Duration::from_millis(50);
+
+/// Starts `threads` threads running `body(i)` (`i` = 0, 1, ...) while the caller still
+/// holds `gate`, the guard of the lock they will all ask for; gives them 50 ms to start
+/// and queue for it, then drops `gate` and joins them. So every thread is already waiting
+/// when the lock opens, and the order in which they get it is the lock's doing, not the
+/// order the threads happened to start in. (50 ms is plenty for a few threads; on a
+/// machine kept very busy by other programs, one may still be on its way.) A thread the
+/// OS refuses is an error (the gate is dropped first, so the others can finish).
+///
+/// # Errors
+///
+/// A thread count of 0 or above the limit, a refused thread, a body that panicked.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Mutex;
+/// let lock = Mutex::new(Vec::new());
+/// // The gate: this thread holds the lock while the three start and ask for it.
+/// lab::scenarios::queued_behind(lock.lock().unwrap(), 3, |i| lock.lock().unwrap().push(i))
+///     .unwrap();
+/// assert_eq!(lock.into_inner().unwrap().len(), 3);
+/// ```
+pub fn queued_behind<G>(gate: G, threads: usize, body: impl Fn(usize) + Sync) -> Result<()> {
+    let threads = match check_count("threads", threads, MAX_THREADS, "e.g. 4") {
+        Ok(n) => n,
+        Err(e) => {
+            drop(gate);
+            return Err(e);
+        }
+    };
+    let body = &body;
+    std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(threads);
+        for i in 0..threads {
+            match std::thread::Builder::new().spawn_scoped(s, move || body(i)) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    drop(gate); // let the started ones through, or the scope never ends
+                    return Err(Error::of(
+                        ErrorKind::Io,
+                        format!(
+                            "the OS refused thread {} of {threads} ({e}): ask for fewer",
+                            i + 1
+                        ),
+                    ));
+                }
+            }
+        }
+        std::thread::sleep(QUEUE_SETTLE);
+        drop(gate); // the lock opens: every thread is waiting for it
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        if joined.iter().any(|j| j.is_err()) {
+            return Err(Error::of(
+                ErrorKind::Panicked,
+                "a thread panicked: see the message above",
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// Runs `body` on `threads` threads released together; with a window, raises `stop`
+/// after it, without one, lets every body run to its end.
+fn together(
+    threads: usize,
+    window: Option<Duration>,
     body: &(dyn Fn(usize, &AtomicBool) -> u64 + Sync),
 ) -> Result<Tally> {
     let threads = check_count(
@@ -432,7 +561,9 @@ fn together(
         MAX_THREADS,
         "try lab::scenarios::cores()",
     )?;
-    if window.is_zero() || window > MAX_WINDOW {
+    if let Some(window) = window
+        && (window.is_zero() || window > MAX_WINDOW)
+    {
         return Err(Error::of(
             ErrorKind::BadInput,
             format!(
@@ -474,15 +605,17 @@ fn together(
         }
         let began = Instant::now();
         drop(closed); // release them all
-        std::thread::sleep(window);
-        stop.store(true, Ordering::Relaxed);
-        warn_if_stop_ignored(&handles, STOP_GRACE);
+        if let Some(window) = window {
+            std::thread::sleep(window);
+            stop.store(true, Ordering::Relaxed);
+            warn_if_stop_ignored(&handles, STOP_GRACE);
+        }
         let mut done = 0u64;
         for h in handles {
             done += h.join().map_err(|_| {
                 Error::of(
                     ErrorKind::Panicked,
-                    "a counting thread panicked: see the message above",
+                    "a thread panicked: see the message above",
                 )
             })?;
         }
@@ -592,5 +725,57 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::BadInput);
             assert!(e.message().starts_with("window = "), "{e}");
         }
+    }
+
+    #[test]
+    fn counting_steps_counts_each_call_and_released_threads_run_to_their_end() {
+        use std::sync::atomic::AtomicU64;
+        let per_thread: Vec<AtomicU64> = (0..3).map(|_| AtomicU64::new(0)).collect();
+        let tally = count_for_a_while(3, Duration::from_millis(2), |i| {
+            per_thread[i].fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        let counted: u64 = per_thread.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        assert_eq!(counted, tally.done);
+        assert_eq!(tally.threads, 3); // (a thread may count 0 on a busy machine)
+        let bad = count_for_a_while(1, Duration::ZERO, |_| ()).unwrap_err();
+        assert_eq!(bad.kind(), ErrorKind::BadInput);
+
+        // No window: no stop, every body runs to its end, however long it takes.
+        let ran = AtomicU64::new(0);
+        let took = released_together(4, |_| {
+            std::thread::sleep(Duration::from_millis(3));
+            ran.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(ran.into_inner(), 4);
+        assert!(took >= Duration::from_millis(3));
+        let panicked = released_together(2, |i| assert!(i == 0, "thread {i} fails")).unwrap_err();
+        assert_eq!(panicked.kind(), ErrorKind::Panicked);
+    }
+
+    #[test]
+    fn threads_queued_behind_a_gate_all_wait_before_it_opens() {
+        use std::sync::Mutex;
+        let lock = Mutex::new(Vec::new());
+        let started = std::time::Instant::now();
+        queued_behind(lock.lock().unwrap(), 3, |i| {
+            let mut order = lock.lock().unwrap();
+            order.push((i, started.elapsed()));
+        })
+        .unwrap();
+        let order = lock.into_inner().unwrap();
+        assert_eq!(order.len(), 3);
+        assert!(
+            order.iter().all(|(_, at)| *at >= QUEUE_SETTLE),
+            "none got in before the gate"
+        );
+        let gate = Mutex::new(());
+        let bad = queued_behind(gate.lock().unwrap(), 0, |_| ()).unwrap_err();
+        assert_eq!(bad.kind(), ErrorKind::BadInput);
+        assert!(gate.try_lock().is_ok(), "the gate was dropped");
+        let panicked =
+            queued_behind(gate.lock().unwrap(), 2, |_| panic!("on purpose")).unwrap_err();
+        assert_eq!(panicked.kind(), ErrorKind::Panicked);
     }
 }

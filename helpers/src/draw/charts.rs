@@ -9,6 +9,7 @@ use super::{
     Area, Axes, FONT, Hovers, LegendSwatch, Panel, draw_legend, draw_notes, draw_title, drawing,
     legend_height, series_colour, shorten, text_width,
 };
+use crate::compare::Verdict;
 use crate::error::{Error, ErrorKind, FirstError, Result};
 use crate::show::three_digits;
 
@@ -130,6 +131,29 @@ impl Bars {
             annotation: None,
         });
         self
+    }
+
+    /// Adds a bar for a [`Verdict`]: its ratio (×2 faster draws 2.0), with its 95%
+    /// interval as the whisker where the rounds give one. A whisker that holds 1.0 is a
+    /// "cannot tell apart".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lab::compare::Verdict;
+    /// use std::time::Duration;
+    /// let ms = |v: &[u64]| v.iter().map(|&m| Duration::from_millis(m)).collect::<Vec<_>>();
+    /// let v = Verdict::from_rounds(&ms(&[20, 21, 22, 20, 21, 20]), &ms(&[10; 6])).unwrap();
+    /// let bars = lab::draw::Bars::new("speedup").verdict("2 threads", &v).annotate("of ×2");
+    /// assert!(bars.to_svg().unwrap().contains("2 threads"));
+    /// ```
+    pub fn verdict(self, label: impl Into<String>, verdict: &Verdict) -> Bars {
+        let ratio = verdict.ratio();
+        let bars = self.bar(label, ratio);
+        match (verdict.low(), verdict.high()) {
+            (Some(low), Some(high)) => bars.range(low, high),
+            _ => bars,
+        }
     }
 
     /// Gives the last bar a whisker from `low` to `high` (e.g. the fastest and slowest run).
