@@ -991,7 +991,7 @@ impl Bench {
     ///     rec.lane("worker").span(Kind::Io, "job 0", || std::thread::sleep(Duration::from_millis(ms)))
     /// };
     /// let bench = lab::bench::Bench::new("naps").warmup(0).reps(6).compare(|v| {
-    ///     v.add_recorded("long", nap(6));
+    ///     v.add_recorded("long", nap(30));
     ///     v.add_recorded("short", nap(1));
     /// });
     /// let latency = |rec: &lab::record::Recorder| Ok(rec.trace()?.latencies("job ")?.median());
