@@ -99,7 +99,7 @@
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
 //! - [`scenarios`]: the materials of experiments: [`CpuWork`](scenarios::CpuWork), [`spin`](scenarios::spin),
 //!   [`encode_frame`](scenarios::encode_frame), [`for_a_while`](scenarios::for_a_while) (threads released together, counting until told to
-//!   stop), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
+//!   stop) and [`repeat_for`](scenarios::repeat_for), [`in_lockstep`](scenarios::in_lockstep) (two sides of a test started at the same moment, round after round), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
 //!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
 //! - [`explore`]: [`Program`](explore::Program) and [`Step`](explore::Step): tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
@@ -264,14 +264,14 @@ pub mod prelude {
     pub use crate::compare::Decision;
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
-    pub use crate::explore::{Ending, Program, Scheduler, Step};
+    pub use crate::explore::{Ending, Hunt, Program, Scheduler, Step, finding};
     pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
     pub use crate::message::Msg;
     pub use crate::rates::Rates;
     pub use crate::record::{Lane, Recorder};
     pub use crate::scenarios::{
-        CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, multi_thread_runtime,
-        spin, thread_pool,
+        CpuWork, cores, current_thread_runtime, encode_frame, for_a_while, in_lockstep,
+        multi_thread_runtime, repeat_for, spin, thread_pool,
     };
     pub use crate::service::SlowService;
     pub use crate::show::{fmt_count, fmt_duration};
