@@ -103,7 +103,8 @@
 //!   [`encode_frame`](scenarios::encode_frame), [`for_a_while`](scenarios::for_a_while) (threads released together, counting until told to
 //!   stop; [`count_for_a_while`](scenarios::count_for_a_while) when each thread repeats one
 //!   step; [`released_together`](scenarios::released_together) when each runs to its end;
-//!   [`queued_behind`](scenarios::queued_behind) when all must be waiting for a lock before it opens), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
+//!   [`queued_behind`](scenarios::queued_behind) when all must be waiting for a lock before it opens;
+//!   [`in_lockstep`](scenarios::in_lockstep) for two sides of a test started at the same moment, round after round), and thread pools ([`Pool`](scenarios::Pool)) and tokio runtimes a cell creates and drops. A
 //!   job that panics on them is reported in one `lab:` line; it never aborts the kernel.
 //! - [`explore`]: [`Program`](explore::Program) and [`Step`](explore::Step): tiny per-thread programs in a small step
 //!   language, run under *every* schedule with exact counts per outcome (from the state
@@ -269,14 +270,14 @@ pub mod prelude {
     pub use crate::compare::Decision;
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex, opposite_transfers};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
-    pub use crate::explore::{Ending, Program, Scheduler, Step};
+    pub use crate::explore::{Ending, Hunt, Program, Scheduler, Step, finding};
     pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
     pub use crate::message::Msg;
     pub use crate::rates::Rates;
     pub use crate::record::{Lane, Recorder};
     pub use crate::scenarios::{
         CpuWork, cores, count_for_a_while, current_thread_runtime, encode_frame, for_a_while,
-        multi_thread_runtime, queued_behind, released_together, spin, thread_pool,
+        in_lockstep, multi_thread_runtime, queued_behind, released_together, spin, thread_pool,
     };
     pub use crate::service::{SlowService, ask, ask_blocking};
     pub use crate::show::{Folded, fmt_count, fmt_duration};

@@ -550,6 +550,109 @@ pub fn queued_behind<G>(gate: G, threads: usize, body: impl Fn(usize) + Sync) ->
 
 /// Runs `body` on `threads` threads released together; with a window, raises `stop`
 /// after it, without one, lets every body run to its end.
+/// Runs two sides of a test `rounds` times on two threads started once, so that each
+/// round starts both sides at the same moment: before round `r` both threads wait for
+/// each other at a barrier that spins (a sleeping one, such as [`std::sync::Barrier`],
+/// wakes one side microseconds after the other: a head start), then one runs
+/// `first(r)` while the other runs `second(r)`. Returns what `second` returned, round
+/// by round. Where two cores are free, the two sides really overlap; on one core they
+/// take turns.
+///
+/// # Errors
+///
+/// The OS refused a thread, or a side panicked (the other one stops at the next barrier).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+/// let cells: Vec<AtomicU64> = (0..100).map(|_| AtomicU64::new(0)).collect();
+/// let seen = lab::scenarios::in_lockstep(100, |r| cells[r].store(1, SeqCst), |r| cells[r].load(SeqCst))
+///     .unwrap();
+/// assert_eq!(seen.len(), 100);
+/// assert!(seen.iter().all(|&v| v <= 1)); // 0 where the reader came first
+/// ```
+pub fn in_lockstep<T: Send>(
+    rounds: usize,
+    first: impl Fn(usize) + Sync,
+    second: impl Fn(usize) -> T + Sync,
+) -> Result<Vec<T>> {
+    let arrived = AtomicUsize::new(0);
+    let gone = AtomicBool::new(false);
+    /// Raises `gone` when its side ends, even by a panic, so the other stops waiting.
+    struct Leaving<'a>(&'a AtomicBool);
+    impl Drop for Leaving<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    // Both sides arrive once per round; returns false if the other side has left.
+    let meet = |round: usize| {
+        arrived.fetch_add(1, Ordering::SeqCst);
+        let mut spins = 0u32;
+        while arrived.load(Ordering::SeqCst) < 2 * (round + 1) {
+            if gone.load(Ordering::Relaxed) {
+                return false;
+            }
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(1024) {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        true
+    };
+    let panicked = || {
+        Error::of(
+            ErrorKind::Panicked,
+            "in_lockstep: a side panicked: see the message above",
+        )
+    };
+    let refused = |e: std::io::Error| {
+        Error::of(
+            ErrorKind::Io,
+            format!("in_lockstep: the OS refused a thread ({e})"),
+        )
+    };
+    std::thread::scope(|s| {
+        let (meet, first, second, gone) = (&meet, &first, &second, &gone);
+        let a = std::thread::Builder::new()
+            .spawn_scoped(s, move || {
+                let _leaving = Leaving(gone);
+                for r in 0..rounds {
+                    if !meet(r) {
+                        break;
+                    }
+                    first(r);
+                }
+            })
+            .map_err(refused)?;
+        let b = std::thread::Builder::new().spawn_scoped(s, move || {
+            let _leaving = Leaving(gone);
+            let mut out = Vec::with_capacity(rounds);
+            for r in 0..rounds {
+                if !meet(r) {
+                    break;
+                }
+                out.push(second(r));
+            }
+            out
+        });
+        let b = match b {
+            Ok(b) => b,
+            Err(e) => {
+                gone.store(true, Ordering::SeqCst);
+                let _ = a.join();
+                return Err(refused(e));
+            }
+        };
+        let out = b.join().map_err(|_| panicked());
+        a.join().map_err(|_| panicked())?;
+        out
+    })
+}
+
 fn together(
     threads: usize,
     window: Option<Duration>,
@@ -667,6 +770,16 @@ mod tests {
         .unwrap();
         assert_eq!(tally.done, 1);
         assert!(tally.elapsed >= STOP_GRACE);
+    }
+
+    #[test]
+    fn in_lockstep_runs_every_round_and_a_panic_ends_it() {
+        let seen = in_lockstep(50, |_| (), |r| r).unwrap();
+        assert_eq!(seen, (0..50).collect::<Vec<_>>());
+        let first_panics = in_lockstep(50, |r| assert!(r < 3), |r| r);
+        let second_panics = in_lockstep(50, |_| (), |r| assert!(r < 3));
+        assert_eq!(first_panics.unwrap_err().kind(), ErrorKind::Panicked);
+        assert_eq!(second_panics.unwrap_err().kind(), ErrorKind::Panicked);
     }
 
     #[test]

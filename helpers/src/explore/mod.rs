@@ -124,8 +124,12 @@
 //! `search` counts every schedule on it (giving an [`Exploration`]), `sample` runs some
 //! ([`Samples`]), `replay` lets a learner choose ([`Stepper`]); `outcome` types how each
 //! schedule ended ([`Ending`], [`Outcome`]) and writes its label.
+//! `hunt` compares bug hunts by any tool, the explorer's samplers, real threads, shuttle or
+//! loom ([`Hunt`]: which runs hit the bug, and how fast), and [`finding`] turns a test that
+//! panics on a bug into its message.
 
 mod exploration;
+mod hunt;
 mod judge;
 mod lang;
 mod machine;
@@ -136,6 +140,7 @@ mod sample;
 mod search;
 
 pub use exploration::Exploration;
+pub use hunt::{Hunt, finding};
 pub use judge::{judge_reorder, judge_wakeup};
 pub use outcome::{Ending, Outcome};
 pub use program::{Program, Step};

@@ -215,6 +215,21 @@ impl Samples {
             .map_or(0, |r| r + 1)
     }
 
+    /// Run by run, in the order they were made, whether each ended in an outcome for
+    /// which `pred` is true: what a [`Hunt`](super::Hunt) keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = lab::explore::Program::new().thread("A", ["x = 1"]);
+    /// let runs = p.sample(lab::explore::Scheduler::Random, 3, 0).unwrap();
+    /// assert_eq!(runs.hits(|o| o.is_bug()), [false, false, false]);
+    /// ```
+    pub fn hits(&self, pred: impl Fn(&Outcome) -> bool) -> Vec<bool> {
+        let hit: Vec<bool> = self.outcomes.iter().map(&pred).collect();
+        self.runs.iter().map(|&i| hit[i as usize]).collect()
+    }
+
     /// How many runs ended in an outcome for which `pred` is true.
     ///
     /// # Examples
