@@ -30,6 +30,8 @@
 //! ```text
 //! layer  module      uses (only modules of lower layers)
 //!   6    rates       bench, compare, limits, draw, scenarios, error, show
+//!   6    growth      bench, compare, limits, draw, error, show
+//!   6    ticker      bench, compare, draw, error, show
 //!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    capstone    draw, scenarios, error, show
@@ -94,6 +96,13 @@
 //!   stop at the machine's limits with a sentence.
 //! - [`rates`]: [`Rates`](rates::Rates), work per second of several variants at several
 //!   thread counts, round by round in a rotating order, drawn as lines or bars.
+//! - [`ticker`]: [`Lateness`](ticker::Lateness), how late a 1 ms ticker fires on an
+//!   event loop beside each way of doing a job, round by round, drawn as histograms and
+//!   judged against the floor (a job that only sleeps) by the rule of `compare`.
+//! - [`growth`]: [`Growth`](growth::Growth), a load that grows (connections held at
+//!   once, a thread or a task each) up to [`room_for`](growth::room_for) the machine's
+//!   limits, round by round, with the verdict at the largest count every way reached;
+//!   [`until_open_files`](growth::until_open_files) waits for a server to accept them.
 //! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
 //!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
@@ -152,6 +161,7 @@ pub mod draw;
 mod error;
 pub mod explore;
 mod export;
+pub mod growth;
 pub mod limits;
 pub mod message;
 mod pool;
@@ -161,6 +171,7 @@ pub mod scenarios;
 pub mod service;
 pub mod show;
 pub mod sync;
+pub mod ticker;
 pub mod trace;
 pub mod traced;
 
@@ -265,6 +276,7 @@ pub mod prelude {
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
     pub use crate::explore::{Ending, Program, Scheduler, Step};
+    pub use crate::growth::{Growth, open_files_now, room_for, until_open_files};
     pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
     pub use crate::message::Msg;
     pub use crate::rates::Rates;
@@ -276,6 +288,7 @@ pub mod prelude {
     pub use crate::service::SlowService;
     pub use crate::show::{fmt_count, fmt_duration};
     pub use crate::sync::TracedMutex;
+    pub use crate::ticker::Lateness;
     pub use crate::trace::{Kind, Latencies, Trace};
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
