@@ -30,6 +30,8 @@
 //! ```text
 //! layer  module      uses (only modules of lower layers)
 //!   6    rates       bench, compare, limits, draw, scenarios, error, show
+//!   6    growth      bench, compare, limits, draw, error, show
+//!   6    ticker      bench, compare, draw, error, show
 //!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    capstone    draw, scenarios, error, show
@@ -96,6 +98,13 @@
 //! - [`rates`]: [`Rates`](rates::Rates), work per second of several variants at several
 //!   thread counts, round by round in a rotating order, drawn as lines or bars; its
 //!   verdicts compare two variants at one count, or one variant at two counts.
+//! - [`ticker`]: [`Lateness`](ticker::Lateness), how late a 1 ms ticker fires on an
+//!   event loop beside each way of doing a job, round by round, drawn as histograms and
+//!   judged against the floor (a job that only sleeps) by the rule of `compare`.
+//! - [`growth`]: [`Growth`](growth::Growth), a load that grows (connections held at
+//!   once, a thread or a task each) up to [`room_for`](growth::room_for) the machine's
+//!   limits, round by round, with the verdict at the largest count every way reached;
+//!   [`until_open_files`](growth::until_open_files) waits for a server to accept them.
 //! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
 //!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
@@ -158,6 +167,7 @@ pub mod draw;
 mod error;
 pub mod explore;
 mod export;
+pub mod growth;
 pub mod limits;
 pub mod message;
 mod pool;
@@ -167,6 +177,7 @@ pub mod scenarios;
 pub mod service;
 pub mod show;
 pub mod sync;
+pub mod ticker;
 pub mod trace;
 pub mod traced;
 
@@ -271,6 +282,7 @@ pub mod prelude {
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex, opposite_transfers};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
     pub use crate::explore::{Ending, Hunt, Program, Scheduler, Step, finding};
+    pub use crate::growth::{Growth, open_files_now, room_for, until_open_files};
     pub use crate::limits::{free_cores, raise_open_files, thread_limits, threads_left};
     pub use crate::message::Msg;
     pub use crate::rates::Rates;
@@ -282,6 +294,7 @@ pub mod prelude {
     pub use crate::service::{SlowService, ask, ask_blocking};
     pub use crate::show::{Folded, fmt_count, fmt_duration};
     pub use crate::sync::TracedMutex;
+    pub use crate::ticker::Lateness;
     pub use crate::trace::{Kind, Latencies, Trace};
     pub use rayon::prelude::*;
     pub use std::time::{Duration, Instant};
