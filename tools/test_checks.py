@@ -153,6 +153,17 @@ let wrong = my_crawl(silent_w.addr(), work, FETCHERS, page_limit, &Recorder::new
 silent_w.check(&wrong, FETCHERS, None);
 """
 
+LONG_LIMIT = """
+/// Wrong: the finished crawler with a time limit of 4.5 s per fetch instead of `limit`: it
+/// is back before the 5 s deadline, after waiting 4.5 s for the silent page.
+fn my_crawl(addr: SocketAddr, work: CpuWork, fetchers: usize, _limit: Duration, rec: &Recorder) -> Report {
+    crawl(addr, work, fetchers, Duration::from_millis(4500), rec)
+}
+let silent_w = Site::silent(pages, 17)?;
+let wrong = my_crawl(silent_w.addr(), work, FETCHERS, page_limit, &Recorder::new());
+silent_w.check(&wrong, FETCHERS, None);
+"""
+
 UNBOUNDED_PARSES = """
 /// Wrong: at most `fetchers` fetches, and the parses on rayon, but each fetched page is
 /// handed to rayon::spawn and its task ends: nothing holds the next page back, and pages
@@ -301,6 +312,7 @@ WRONG = {
                              ["✔ exercise 3"]),
     "tasks never joined": (NOT_JOINED, ["✘ exercise 3", "task(s) still running when your crawl returned: keep every "
                                         "task you spawn in a JoinSet"], ["✔ exercise 3"]),
+    "a time limit of seconds": (LONG_LIMIT, ["✘ exercise 3", "before giving up"], ["✔ exercise 3"]),
     "parses queued on rayon without a bound": (UNBOUNDED_PARSES, ["✘ exercise 2, backpressure"],
                                                ["✔ exercise 2, backpressure"]),
 }
@@ -385,6 +397,7 @@ WAKEUPS = {
     "the lock, but if instead of a loop": (IF, LOCKED, "✘ "),
     "the wait deleted": ('"lock m", "unlock m"', LOCKED, "✘ "),
     "a spin-wait instead": ('"wait until ready == 1"', LOCKED, "✘ the consumer never needs"),
+    "if, then a spin-wait": (IF + ', "wait until ready == 1"', LOCKED, "✘ the consumer never needs"),
     "the notify deleted": (LOOP, '"lock m", "ready = 1", "unlock m"', "✘ "),
     "the fix": (LOOP, LOCKED, "✔ 0 of"),
 }

@@ -19,7 +19,9 @@ use crate::show::fmt_count;
 /// - with the producer's `notify_one` / `notify_all` lines removed: some schedule must
 ///   now end stuck. If none does, the consumer never needed the notify: it does not
 ///   sleep in `wait(cv, m)` (no wait at all, or a spin-wait `wait until ready == 1`),
-///   and a fix that deletes the wait, or the notify, proves nothing.
+///   and a fix that deletes the wait, or the notify, proves nothing. A consumer with a
+///   spin-wait anywhere is refused the same way: after an `if` around the wait, a spin
+///   would hide the early wakeup the `if` lets through.
 ///
 /// # Examples
 ///
@@ -38,8 +40,20 @@ use crate::show::fmt_count;
 /// let once = ["lock m", "if ready == 0 {", "wait(cv, m)", "}", "unlock m"];
 /// let verdict = judge_wakeup(&once, &producer).unwrap();
 /// assert!(verdict.starts_with("✘") && verdict.contains("check failed in consumer"));
+///
+/// // ... and an `if` followed by a spin-wait hides it: refused too.
+/// let hidden = ["lock m", "if ready == 0 {", "wait(cv, m)", "}", "unlock m", "wait until ready == 1"];
+/// assert!(judge_wakeup(&hidden, &producer).unwrap().starts_with("✘ the consumer never needs"));
 /// ```
 pub fn judge_wakeup(consumer: &[&str], producer: &[&str]) -> Result<String> {
+    // A spin-wait anywhere in the consumer hides what the wait would get wrong (an `if`
+    // then `wait until ready == 1` passes every schedule): the puzzle is to sleep.
+    if consumer
+        .iter()
+        .any(|l| l.trim_start().starts_with("wait until"))
+    {
+        return Ok(NEVER_NEEDS_THE_NOTIFY.into());
+    }
     let program = |producer: &[&str]| {
         let mut consumer = consumer.to_vec();
         consumer.push("check ready == 1");
@@ -68,12 +82,7 @@ pub fn judge_wakeup(consumer: &[&str], producer: &[&str]) -> Result<String> {
     let silent: Vec<&str> = producer.iter().copied().filter(|l| !is_notify(l)).collect();
     let without = program(&silent).explore()?;
     if without.count_where(|o| o.is_bug()) == 0 {
-        return Ok(
-            "✘ the consumer never needs the notify: with the producer's notify lines removed, \
-             no schedule ends stuck. It must sleep in wait(cv, m) until the flag is set (no \
-             wait at all, or a spin-wait `wait until`, is not the puzzle)"
-                .into(),
-        );
+        return Ok(NEVER_NEEDS_THE_NOTIFY.into());
     }
     Ok(format!(
         "✔ {} (a spurious wakeup included), and without the notify {} of {} end stuck: \
@@ -83,6 +92,10 @@ pub fn judge_wakeup(consumer: &[&str], producer: &[&str]) -> Result<String> {
         fmt_count(without.schedules())
     ))
 }
+
+const NEVER_NEEDS_THE_NOTIFY: &str = "✘ the consumer never needs the notify: it must \
+     sleep in wait(cv, m) until the flag is set, and nothing else waits for it (no wait at \
+     all, or a spin-wait `wait until`, anywhere in the consumer, is not the puzzle)";
 
 /// Judges a fix that reorders a puzzle's steps (notebook 11's exercise 1): every thread
 /// of `puzzle` runs `fix` instead of its own steps, with the puzzle's shared variables.
