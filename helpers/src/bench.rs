@@ -478,7 +478,9 @@ pub struct Variants<'a> {
 }
 
 /// One variant's run, which returns how long it took.
-type Job<'a> = Box<dyn FnMut() -> Timed + 'a>;
+/// A run's error (from a variant added with [`Variants::add_timed`] whose job returns a
+/// `Result`) stops the bench.
+type Job<'a> = Box<dyn FnMut() -> Result<Timed> + 'a>;
 
 /// One run's wall time, and the process's CPU time meanwhile where it was measured.
 struct Timed {
@@ -554,10 +556,10 @@ impl<'a> Variants<'a> {
         self.jobs.push((
             name.into(),
             Box::new(move || {
-                timed(|| {
+                Ok(timed(|| {
                     black_box(job());
                 })
-                .0
+                .0)
             }),
         ));
     }
@@ -588,7 +590,7 @@ impl<'a> Variants<'a> {
                 let input = setup();
                 let (time, out) = timed(|| black_box(job(input)));
                 drop(out);
-                time
+                Ok(time)
             }),
         ));
     }
@@ -621,14 +623,17 @@ impl<'a> Variants<'a> {
                 let (mut time, out) = timed(|| black_box(job(&rec)));
                 drop(out);
                 time.recording = Some(rec);
-                time
+                Ok(time)
             }),
         ));
     }
 
     /// Adds a variant that times itself: `job` returns how long the part worth timing
     /// took (e.g. from a barrier's release to the last message, leaving thread start
-    /// out). Warm-ups, rounds and interleaving are as for [`add`](Variants::add).
+    /// out), as a [`Duration`] or as a [`Result`] of one ([`SelfTimed`]): an `Err` stops
+    /// the bench, which then shows that error in place of its chart and returns it from
+    /// [`get`](Bench::get) and [`verdict`](Bench::verdict). Warm-ups, rounds and
+    /// interleaving are as for [`add`](Variants::add).
     ///
     /// # Examples
     ///
@@ -643,16 +648,58 @@ impl<'a> Variants<'a> {
     ///     });
     /// });
     /// assert!(bench.get("only the sum").unwrap().median() < Duration::from_secs(1));
+    ///
+    /// // A run that can fail: the first error is the bench's.
+    /// let failing = lab::bench::Bench::new("t").reps(3).compare(|v| {
+    ///     v.add_timed("refused", || Err(lab::Error::new("the OS refused a thread")));
+    /// });
+    /// assert!(failing.get("refused").unwrap_err().to_string().contains("refused a thread"));
     /// ```
-    pub fn add_timed(&mut self, name: impl Into<String>, mut job: impl FnMut() -> Duration + 'a) {
+    pub fn add_timed<T: SelfTimed>(
+        &mut self,
+        name: impl Into<String>,
+        mut job: impl FnMut() -> T + 'a,
+    ) {
         self.jobs.push((
             name.into(),
-            Box::new(move || Timed {
-                wall: job(),
-                cpu: None,
-                recording: None,
+            Box::new(move || {
+                job().time_taken().map(|wall| Timed {
+                    wall,
+                    cpu: None,
+                    recording: None,
+                })
             }),
         ));
+    }
+}
+
+/// What the job of [`Variants::add_timed`] may return: the time it measured, or a
+/// [`Result`] of it (e.g. [`Throughput::run`](crate::channels::Throughput::run), which
+/// fails on bad settings), whose error stops the bench.
+///
+/// # Examples
+///
+/// ```
+/// use lab::bench::SelfTimed;
+/// use std::time::Duration;
+/// assert_eq!(Duration::from_millis(3).time_taken(), Ok(Duration::from_millis(3)));
+/// let failed: lab::Result<Duration> = Err(lab::Error::new("no"));
+/// assert!(failed.time_taken().is_err());
+/// ```
+pub trait SelfTimed {
+    /// The time, or why there is none.
+    fn time_taken(self) -> Result<Duration>;
+}
+
+impl SelfTimed for Duration {
+    fn time_taken(self) -> Result<Duration> {
+        Ok(self)
+    }
+}
+
+impl SelfTimed for Result<Duration> {
+    fn time_taken(self) -> Result<Duration> {
+        self
     }
 }
 
@@ -764,10 +811,10 @@ impl Bench {
                 let job = &job;
                 let run: Job<'_> = Box::new(move || {
                     let mut job = job.borrow_mut();
-                    timed(|| {
+                    Ok(timed(|| {
                         black_box(job(v));
                     })
-                    .0
+                    .0)
                 });
                 (name, run)
             })
@@ -806,7 +853,10 @@ impl Bench {
         let n = jobs.len();
         for round in 0..self.warmup {
             for i in round_order(n, round) {
-                (jobs[i].1)();
+                if let Err(e) = (jobs[i].1)() {
+                    self.fail(e);
+                    return self;
+                }
             }
             if over() {
                 break;
@@ -823,7 +873,13 @@ impl Bench {
                     wall,
                     cpu,
                     recording,
-                } = (jobs[i].1)();
+                } = match (jobs[i].1)() {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.fail(e);
+                        return self;
+                    }
+                };
                 samples[i].push(wall);
                 recordings[i].extend(recording);
                 match (cpu, &mut cpus[i]) {
@@ -857,6 +913,17 @@ impl Bench {
             });
         }
         self
+    }
+
+    /// The title the bench was made with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(lab::bench::Bench::new("sorting").title(), "sorting");
+    /// ```
+    pub fn title(&self) -> &str {
+        &self.title
     }
 
     /// Every variant measured so far, in order.
@@ -1225,6 +1292,26 @@ pub fn resident_memory() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// How much resident memory grew since `before` (a [`resident_memory`] reading), in
+/// bytes: 0 if it shrank, `None` where the OS does not say. Read it while what you are
+/// measuring is alive (every thread started, every task waiting). Memory a process
+/// freed earlier and uses again shows as no growth.
+///
+/// # Examples
+///
+/// ```
+/// let before = lab::bench::resident_memory();
+/// let held: Vec<u8> = vec![1; 8 << 20]; // 8 MiB, every page touched
+/// if let Some(grown) = lab::bench::memory_grown_since(before) {
+///     println!("grew {} KiB", grown / 1024); // most of 8 MiB, unless reused
+/// }
+/// assert_eq!(lab::bench::memory_grown_since(None), None);
+/// # drop(held);
+/// ```
+pub fn memory_grown_since(before: Option<u64>) -> Option<u64> {
+    Some(resident_memory()?.saturating_sub(before?))
 }
 
 /// Times one closure: `reps` runs after one warm-up. For several variants use [`Bench`].

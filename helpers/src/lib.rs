@@ -32,6 +32,8 @@
 //!   6    rates       bench, compare, limits, draw, scenarios, error, show
 //!   6    growth      bench, compare, limits, draw, error, show
 //!   6    ticker      bench, compare, draw, error, show
+//!   6    scaling     bench, compare, draw, error, show
+//!   6    channels    bench, draw, scenarios, error, show
 //!   6    traced      deadlock, sync, message, record, trace
 //!   5    deadlock    draw, sync, record, trace, error, show
 //!   5    capstone    draw, scenarios, error, show
@@ -90,7 +92,8 @@
 //!   starts ([`traced::spawn_scoped`], [`traced::instrument`], [`traced::worker_lanes`]).
 //! - [`bench`](mod@bench): [`Bench`](bench::Bench) (warm-up, repetitions, median and spread,
 //!   speedups; variants run round by round), the [`machine`](bench::machine) report that goes with every
-//!   number, and [`resident_memory`](bench::resident_memory).
+//!   number, [`resident_memory`](bench::resident_memory) and
+//!   [`memory_grown_since`](bench::memory_grown_since).
 //! - [`limits`]: what this process may use right now: [`free_cores`](limits::free_cores)
 //!   (measured), [`threads_left`](limits::threads_left), [`thread_limits`](limits::thread_limits)
 //!   and [`raise_open_files`](limits::raise_open_files), so that experiments that scale up
@@ -105,6 +108,14 @@
 //!   once, a thread or a task each) up to [`room_for`](growth::room_for) the machine's
 //!   limits, round by round, with the verdict at the largest count every way reached;
 //!   [`until_open_files`](growth::until_open_files) waits for a server to accept them.
+//! - [`scaling`]: [`Scaling`](scaling::Scaling), a few figures per run (times, memory:
+//!   a [`Reading`](scaling::Reading)) of several variants at growing sizes, round by
+//!   round, stopping where the machine refuses; medians per unit, a chart, verdicts.
+//! - [`channels`]: [`Throughput`](channels::Throughput), the cost of a message: producer
+//!   and consumer threads on one channel (crossbeam, std or tokio; any capacity),
+//!   released together and timed to the last message, for
+//!   [`Variants::add_timed`](bench::Variants::add_timed); [`table`](channels::table) and
+//!   [`chart`](channels::chart) show a bench of them per message.
 //! - [`compare`](mod@compare): the [`Verdict`](compare::Verdict) on two variants timed
 //!   round by round (×2.9 faster, its 95% interval, or "cannot tell apart on this
 //!   machine", by one rule stated there), and the rotating order the rounds run in.
@@ -161,6 +172,7 @@
 
 pub mod bench;
 pub mod capstone;
+pub mod channels;
 pub mod compare;
 pub mod deadlock;
 pub mod draw;
@@ -173,6 +185,7 @@ pub mod message;
 mod pool;
 pub mod rates;
 pub mod record;
+pub mod scaling;
 pub mod scenarios;
 pub mod service;
 pub mod show;
@@ -277,7 +290,10 @@ pub fn ready() -> Result<()> {
 /// let _ = Duration::from_millis(1);
 /// ```
 pub mod prelude {
-    pub use crate::bench::{Bench, Measurement, machine, measure, resident_memory};
+    pub use crate::bench::{
+        Bench, Measurement, machine, measure, memory_grown_since, resident_memory,
+    };
+    pub use crate::channels::{Library, Throughput};
     pub use crate::compare::Decision;
     pub use crate::deadlock::{LockError, LockWatch, WatchedMutex, opposite_transfers};
     pub use crate::draw::{Bars, Figure, Lines, Table, Timeline};
@@ -287,6 +303,7 @@ pub mod prelude {
     pub use crate::message::Msg;
     pub use crate::rates::Rates;
     pub use crate::record::{Lane, Recorder};
+    pub use crate::scaling::{Reading, Scaling};
     pub use crate::scenarios::{
         CpuWork, cores, count_for_a_while, current_thread_runtime, encode_frame, for_a_while,
         in_lockstep, multi_thread_runtime, queued_behind, released_together, spin, thread_pool,
